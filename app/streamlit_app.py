@@ -1,0 +1,35 @@
+"""L-Softmax Lab: the Streamlit entry point. Sets up the page and the navigation."""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported anywhere
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts only app/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+PAGES = Path(__file__).parent / "views"
+
+st.set_page_config(page_title="L-Softmax Lab", page_icon=":material/radar:", layout="wide")
+
+navigation = st.navigation(
+    {
+        "Learn": [
+            st.Page(PAGES / "about.py", title="About L-Softmax", icon=":material/school:", default=True),
+            st.Page(
+                PAGES / "binary.py", title="Two classes (Figure 4)", icon=":material/call_split:", url_path="binary"
+            ),
+            st.Page(PAGES / "multiclass.py", title="K classes", icon=":material/donut_large:", url_path="multiclass"),
+            st.Page(
+                PAGES / "psi_curve.py", title="psi and lambda (Figure 3)", icon=":material/show_chart:", url_path="psi"
+            ),
+        ],
+        "Train": [
+            st.Page(PAGES / "train.py", title="Live training lab", icon=":material/model_training:", url_path="train"),
+        ],
+    }
+)
+navigation.run()

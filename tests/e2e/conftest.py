@@ -1,0 +1,120 @@
+"""Browser tests: one real `streamlit run` server per session, driven by Debian's Chromium.
+
+A missing /usr/bin/chromium skips these tests on a developer machine and fails them
+under CI=true, so a green CI always means the browser tests ran.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = ROOT / "assets" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+    if CHROMIUM.exists():
+        return
+    message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError(f"CI=true and {message}")
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.skip(reason=message))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(extra_args=(), env=None):
+    """Start `streamlit run` on a free port; returns (process, base_url) once healthy."""
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
+        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false", *extra_args,
+    ]  # fmt: skip
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{process.stdout.read().decode()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    process, url = start_server()
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_ready(page, timeout=30_000) -> None:
+    """Wait until the app is connected, the script has finished and no skeleton remains."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+
+
+def assert_no_exception(page) -> None:
+    """No traceback on the page and no "Page not found" dialog."""
+    count = page.locator('[data-testid="stException"]').count()
+    assert count == 0, page.locator('[data-testid="stException"]').first.inner_text()
+    assert page.get_by_text("Page not found").count() == 0, "the URL did not match a page"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot to assets/screenshots/<name>.png (the README uses them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
