@@ -1,0 +1,517 @@
+"""G small MLPs with an L-Softmax head, stacked on a leading axis, with hand-written backprop.
+
+Network (per model): input (2) -> hidden layers [Linear (+ BatchNorm) + activation] ->
+Linear to 2-D features (no bias, no activation: a ReLU would confine the features to one
+quadrant) -> L-Softmax head, class vectors W (K, 2), no bias.
+
+Why stacked: compare mode trains one model per m in lockstep, so every layer is one batched
+matmul over G models instead of G small calls. Why by hand: a model this small is bound by
+per-operation overhead; autograd roughly doubles the cost of a step (bench/train.py). Why
+numpy on the CPU: a numpy operation on a few hundred numbers costs a fraction of a torch one,
+which makes the CPU step about three times faster. The same code runs on torch tensors (on
+CUDA): it only uses operators and the few functions of an `ops` namespace (NUMPY_OPS or
+TORCH_OPS). tests/lsoftmax/test_train.py checks every gradient, on both, against autograd.
+
+All parameters of all models live in one flat (G, P) array (the optimiser updates it in a
+handful of operations); each layer holds views into it. On the CPU the numpy array and the
+torch tensor used for evaluation share memory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+NORM_EPS = 1e-12  # guards |x| and |W| (a zero feature would give cos = 0/0)
+BN_EPS = 1e-5  # as torch.nn.BatchNorm1d
+BN_MOMENTUM = 0.1  # running statistics: new = (1 - momentum) * old + momentum * batch
+PRELU_INIT = 0.25  # as torch.nn.PReLU
+
+
+@dataclass(frozen=True)
+class NetworkShape:
+    """What fixes the parameter layout of one model."""
+
+    hidden_layers: int  # 0..6
+    hidden_width: int  # units per hidden layer
+    n_classes: int  # K
+    activation: str  # "prelu" | "relu" | "tanh"
+    batch_norm: bool  # BatchNorm after each hidden Linear (which then has no bias)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One parameter (or buffer) of one model: its name, shape, and slice of the flat row."""
+
+    name: str
+    shape: tuple[int, ...]
+    start: int
+    decay: bool  # weight decay applies (weight matrices only)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+def _layout(items) -> tuple[list[Entry], int]:
+    entries, start = [], 0
+    for name, shape, decay in items:
+        entries.append(Entry(name, shape, start, decay))
+        start += math.prod(shape)
+    return entries, start
+
+
+def parameter_layout(shape: NetworkShape) -> tuple[list[Entry], list[Entry]]:
+    """(parameters, buffers) of one model, in the order they sit in the flat rows."""
+    params, buffers = [], []
+    width_in = 2
+    for layer in range(shape.hidden_layers):
+        width = shape.hidden_width
+        params.append((f"hidden{layer}.weight", (width_in, width), True))  # x @ weight
+        if shape.batch_norm:
+            params += [(f"hidden{layer}.bn_weight", (1, width), False), (f"hidden{layer}.bn_bias", (1, width), False)]
+            buffers += [(f"hidden{layer}.running_mean", (1, width), False)]
+            buffers += [(f"hidden{layer}.running_var", (1, width), False)]
+        else:
+            params.append((f"hidden{layer}.bias", (1, width), False))
+        if shape.activation == "prelu":
+            params.append((f"hidden{layer}.prelu", (1, width), False))  # one slope per unit
+        width_in = width
+    params.append(("feature.weight", (width_in, 2), True))  # features = h @ feature.weight
+    params.append(("head.weight", (shape.n_classes, 2), True))  # rows are the class vectors W_j
+    return _layout(params)[0], _layout(buffers)[0]
+
+
+def _fan_in(entry: Entry, entries: list[Entry]) -> int:
+    """Inputs of the layer an entry belongs to (a bias shares its weight's)."""
+    if entry.name == "head.weight":
+        return entry.shape[1]  # as LSoftmaxLinear (nn.Linear's rule with in_features = 2)
+    weight = next(e for e in entries if e.name == entry.name.rsplit(".", 1)[0] + ".weight")
+    return weight.shape[0]  # weights are stored (in, out)
+
+
+def initial_rows(entries: list[Entry], generator: torch.Generator) -> torch.Tensor:
+    """(P,) float32: one model's initial parameters (or buffers) in layout order, drawn from generator.
+
+    Weights and biases: nn.Linear's uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)); BatchNorm,
+    PReLU and running statistics: torch's constants.
+    """
+    constants = {"bn_weight": 1.0, "bn_bias": 0.0, "prelu": PRELU_INIT, "running_mean": 0.0, "running_var": 1.0}
+    values = [torch.zeros(0)]
+    for entry in entries:
+        kind = entry.name.rsplit(".", 1)[1]
+        if kind in constants:
+            values.append(torch.full((entry.size,), constants[kind]))
+            continue
+        bound = 1.0 / math.sqrt(_fan_in(entry, entries))
+        values.append((torch.rand(entry.size, generator=generator) * 2.0 - 1.0) * bound)
+    return torch.cat(values)
+
+
+def views(flat, entries: list[Entry]) -> dict:
+    """name -> (G, *shape) view into flat (G, P), a numpy array or a torch tensor."""
+    count, result = flat.shape[0], {}
+    for e in entries:
+        block = flat[:, e.start : e.start + e.size]
+        if isinstance(flat, torch.Tensor):
+            result[e.name] = block.view(count, *e.shape)
+        else:
+            result[e.name] = block.reshape(count, *e.shape)
+            if not np.shares_memory(result[e.name], flat):  # numpy would copy silently
+                raise RuntimeError(f"could not view {e.name} inside the flat parameters")
+    return result
+
+
+# ----------------------------------------------------------------- backends
+
+
+class NumpyOps:
+    """The functions the step needs, on numpy arrays (everything else is operators)."""
+
+    tanh, exp, log, sqrt = staticmethod(np.tanh), staticmethod(np.exp), staticmethod(np.log), staticmethod(np.sqrt)
+    arccos, floor, where = staticmethod(np.arccos), staticmethod(np.floor), staticmethod(np.where)
+
+    @staticmethod
+    def sum(array, axis):
+        return np.add.reduce(array, axis=axis, keepdims=True)  # skips ndarray.sum's Python layers
+
+    @staticmethod
+    def mean(array, axis):
+        return np.add.reduce(array, axis=axis, keepdims=True) * (1.0 / array.shape[axis])
+
+    @staticmethod
+    def amax(array, axis):
+        return np.maximum.reduce(array, axis=axis, keepdims=True)
+
+    @staticmethod
+    def swap(array):
+        return array.swapaxes(1, 2)
+
+    @staticmethod
+    def clip(array, low, high):
+        return np.clip(array, low, high)
+
+    @staticmethod
+    def maximum(array, value):
+        return np.maximum(array, value)
+
+    @staticmethod
+    def minimum(array, value):
+        return np.minimum(array, value)
+
+    @staticmethod
+    def relu(array):
+        return np.maximum(array, 0.0)
+
+    @staticmethod
+    def cat(arrays):
+        return np.concatenate(arrays, axis=1)
+
+    @staticmethod
+    def copy(array):
+        return array.copy()
+
+
+class TorchOps:
+    """The same functions on torch tensors."""
+
+    tanh, exp, log = staticmethod(torch.tanh), staticmethod(torch.exp), staticmethod(torch.log)
+    sqrt, arccos = staticmethod(torch.sqrt), staticmethod(torch.arccos)
+    floor, where = staticmethod(torch.floor), staticmethod(torch.where)
+
+    @staticmethod
+    def sum(tensor, axis):
+        return tensor.sum(dim=axis, keepdim=True)
+
+    @staticmethod
+    def mean(tensor, axis):
+        return tensor.mean(dim=axis, keepdim=True)
+
+    @staticmethod
+    def amax(tensor, axis):
+        return torch.amax(tensor, dim=axis, keepdim=True)
+
+    @staticmethod
+    def swap(tensor):
+        return tensor.transpose(1, 2)
+
+    @staticmethod
+    def clip(tensor, low, high):
+        return torch.clamp(tensor, low, high)
+
+    @staticmethod
+    def maximum(tensor, value):
+        return torch.clamp(tensor, min=value)
+
+    @staticmethod
+    def minimum(tensor, value):
+        return torch.minimum(tensor, value) if isinstance(value, torch.Tensor) else torch.clamp(tensor, max=value)
+
+    @staticmethod
+    def relu(tensor):
+        return torch.relu(tensor)
+
+    @staticmethod
+    def cat(tensors):
+        return torch.cat(tensors, dim=1)
+
+    @staticmethod
+    def copy(tensor):
+        return tensor.clone()
+
+
+NUMPY_OPS, TORCH_OPS = NumpyOps(), TorchOps()
+
+
+# ----------------------------------------------------------------- margin
+
+
+class MarginTable:
+    """The m of each of G models, as the constants the margin logit needs."""
+
+    def __init__(self, margins: tuple[int, ...], like):
+        """like: an array (numpy or torch) whose kind, dtype and device the constants take."""
+        self.margins = tuple(margins)
+        self.uniform = len(set(self.margins)) == 1
+        self.max_m = max(self.margins)
+        column = np.array(self.margins, dtype=np.float64).reshape(-1, 1, 1)  # (G, 1, 1)
+        if isinstance(like, torch.Tensor):
+            column = torch.as_tensor(column, dtype=like.dtype, device=like.device)
+        else:
+            column = column.astype(like.dtype)
+        self.m = float(self.margins[0]) if self.uniform else column
+        self.m_minus_1 = self.m - 1
+        self.segments_per_radian = self.m / math.pi
+        self.masks = {degree: (column == degree) * 1.0 for degree in range(1, self.max_m + 1)}  # (G, 1, 1) each
+
+
+def _chebyshev_pair(cos_theta, table: MarginTable):
+    """T_m(c) and U_{m-1}(c) per model (eq 7; d T_m / dc = m U_{m-1}), by the recurrences."""
+    two_c = cos_theta + cos_theta
+    t_prev, t_cur, u_prev, u_cur = 1.0, cos_theta, 0.0, 1.0  # T_0, T_1, U_-1, U_0
+    if table.uniform:
+        for _ in range(2, table.max_m + 1):
+            t_prev, t_cur = t_cur, two_c * t_cur - t_prev
+            u_prev, u_cur = u_cur, two_c * u_cur - u_prev
+        return t_cur, (cos_theta * 0.0 + 1.0 if table.max_m == 1 else u_cur)
+    t_sel, u_sel = cos_theta * table.masks[1], u_cur * table.masks[1]
+    for degree in range(2, table.max_m + 1):
+        t_prev, t_cur = t_cur, two_c * t_cur - t_prev
+        u_prev, u_cur = u_cur, two_c * u_cur - u_prev
+        t_sel = t_sel + t_cur * table.masks[degree]
+        u_sel = u_sel + u_cur * table.masks[degree]
+    return t_sel, u_sel
+
+
+def psi_and_slope(cos_theta, table: MarginTable, ops=TORCH_OPS):
+    """psi (eq 6) from c = cos(theta) in [-1, 1], and d psi / d c; acos only picks the segment k."""
+    k = ops.minimum(ops.floor(ops.arccos(cos_theta) * table.segments_per_radian), table.m_minus_1)  # theta = pi: m - 1
+    sign = 1.0 - 2.0 * (k % 2.0)
+    cheb, second = _chebyshev_pair(cos_theta, table)
+    psi = sign * cheb - 2.0 * k  # eq 6: (-1)^k cos(m theta) - 2k
+    slope = sign * table.m * second  # (-1)^k T_m'(c)
+    return psi, slope
+
+
+# ----------------------------------------------------------------- layers
+
+
+class HiddenLayer:
+    """Linear (+ BatchNorm) + activation for G models at once; forward saves what backward needs."""
+
+    def __init__(self, index: int, params: dict, buffers: dict, activation: str, ops):
+        prefix = f"hidden{index}."
+        self.ops = ops
+        self.first = index == 0
+        self.weight = params[prefix + "weight"]  # (G, in, out)
+        self.weight_t = ops.swap(self.weight)  # a view: follows every update
+        self.bias = params.get(prefix + "bias")  # (G, 1, out) or None with BatchNorm
+        self.bn_weight, self.bn_bias = params.get(prefix + "bn_weight"), params.get(prefix + "bn_bias")
+        self.running_mean, self.running_var = buffers.get(prefix + "running_mean"), buffers.get(prefix + "running_var")
+        self.prelu = params.get(prefix + "prelu")  # (G, 1, out) or None
+        self.activation = activation
+
+    def linear(self, h):
+        return h @ self.weight if self.bias is None else h @ self.weight + self.bias
+
+    def forward_train(self, h):
+        """h (G, B, in) -> (G, B, out), and the saved tensors."""
+        u = self.linear(h)
+        saved = {"h": h}
+        if self.bn_weight is not None:
+            u = self._batch_norm_train(u, saved)
+        return self._activate(u, saved), saved
+
+    def _batch_norm_train(self, u, saved):
+        ops, batch = self.ops, u.shape[1]
+        mean = ops.mean(u, 1)
+        centred = u - mean
+        var = ops.mean(centred * centred, 1)
+        invstd = 1.0 / ops.sqrt(var + BN_EPS)
+        zhat = centred * invstd
+        self.running_mean *= 1.0 - BN_MOMENTUM
+        self.running_mean += BN_MOMENTUM * mean
+        self.running_var *= 1.0 - BN_MOMENTUM
+        self.running_var += (BN_MOMENTUM * batch / max(batch - 1, 1)) * var  # unbiased, as torch
+        saved["zhat"], saved["invstd"] = zhat, invstd
+        return zhat * self.bn_weight + self.bn_bias
+
+    def _activate(self, u, saved):
+        if self.activation == "tanh":
+            out = self.ops.tanh(u)
+            saved["out"] = out
+        elif self.activation == "relu":
+            out = self.ops.relu(u)
+            saved["out"] = out
+        else:
+            slope = self.ops.where(u > 0, 1.0, self.prelu)
+            out = u * slope
+            saved["u"], saved["slope"] = u, slope
+        return out
+
+    def backward(self, grad_out, saved):
+        """(grad wrt the layer input or None for the first layer, [grads in layout order])."""
+        ops = self.ops
+        if self.activation == "tanh":
+            out = saved["out"]
+            grad_u = grad_out - grad_out * out * out  # tanh' = 1 - tanh^2
+        elif self.activation == "relu":
+            grad_u = grad_out * (saved["out"] > 0)
+        else:
+            grad_u = grad_out * saved["slope"]
+            grad_prelu = ops.sum(grad_out * ops.clip(saved["u"], None, 0.0), 1)
+        if self.bn_weight is None:
+            grad_z, grads = grad_u, [ops.sum(grad_u, 1)]
+        else:
+            grad_z, grads = self._batch_norm_backward(grad_u, saved)
+        grads = [ops.swap(saved["h"]) @ grad_z, *grads]
+        if self.prelu is not None:
+            grads.append(grad_prelu)
+        grad_in = None if self.first else grad_z @ self.weight_t
+        return grad_in, grads
+
+    def _batch_norm_backward(self, grad_u, saved):
+        ops, zhat = self.ops, saved["zhat"]
+        grad_gamma = ops.sum(grad_u * zhat, 1)
+        grad_beta = ops.sum(grad_u, 1)
+        grad_zhat = grad_u * self.bn_weight
+        grad_z = saved["invstd"] * (grad_zhat - ops.mean(grad_zhat, 1) - zhat * ops.mean(grad_zhat * zhat, 1))
+        return grad_z, [grad_gamma, grad_beta]
+
+    def forward_eval(self, h):
+        u = self.linear(h)
+        if self.bn_weight is not None:
+            zhat = (u - self.running_mean) / self.ops.sqrt(self.running_var + BN_EPS)
+            u = zhat * self.bn_weight + self.bn_bias
+        if self.activation == "tanh":
+            return self.ops.tanh(u)
+        if self.activation == "relu":
+            return self.ops.relu(u)
+        return self.ops.where(u > 0, u, u * self.prelu)
+
+
+# ----------------------------------------------------------------- network
+
+
+def _cross_entropy(logits: torch.Tensor, target_logit: torch.Tensor) -> torch.Tensor:
+    """(G, N, 1) -log softmax at the target, from logits (G, N, K) and the target's logit (G, N, 1)."""
+    top = torch.amax(logits, dim=2, keepdim=True)  # torch.logsumexp costs several times this on small inputs
+    return torch.log(torch.exp(logits - top).sum(dim=2, keepdim=True)) + top - target_logit
+
+
+class StackedNetwork:
+    """G models of one NetworkShape.
+
+    self.params (G, P) and self.buffers (G, Q) are torch tensors (evaluation uses them);
+    self.step_params / self.step_buffers are what train_step and the optimiser work on: numpy
+    arrays sharing their memory when backend is "numpy" (CPU only), the same tensors otherwise.
+    """
+
+    def __init__(self, shape, margins, generator: torch.Generator, device="cpu", dtype=None, backend=None):
+        dtype = dtype or torch.float32
+        self.shape = shape
+        self.count = len(margins)
+        self.device = torch.device(device)
+        backend = backend or ("numpy" if self.device.type == "cpu" else "torch")
+        if backend not in ("numpy", "torch") or (backend == "numpy" and self.device.type != "cpu"):
+            raise ValueError(f"backend must be 'torch', or 'numpy' on the CPU, got {backend!r} on {device}")
+        self.backend = backend
+        self.ops = NUMPY_OPS if backend == "numpy" else TORCH_OPS
+        self.param_entries, self.buffer_entries = parameter_layout(shape)
+        row = initial_rows(self.param_entries, generator)  # one draw, shared by all G models
+        self.params = row.to(self.device, dtype).repeat(self.count, 1)  # (G, P)
+        self.buffers = initial_rows(self.buffer_entries, generator).to(self.device, dtype).repeat(self.count, 1)
+        decay = torch.cat([torch.full((e.size,), 1.0 if e.decay else 0.0) for e in self.param_entries])
+        self.decay_mask = self._for_step(decay.to(self.device, dtype))  # (P,)
+        self.step_params, self.step_buffers = self._for_step(self.params), self._for_step(self.buffers)
+        self.margin_table = MarginTable(margins, self.step_params)
+        self._step_views = views(self.step_params, self.param_entries)
+        self._feature_weight_t = self.ops.swap(self._step_views["feature.weight"])  # views: follow every update
+        self._head_t = self.ops.swap(self._step_views["head.weight"])
+        self.layers = self._layers(self.step_params, self.step_buffers, self.ops)
+        # Evaluation (whole data sets, decision grids) always runs in torch: numpy's batched matmul
+        # is many times slower than torch's on thousands of points.
+        self.eval_layers = self._layers(self.params, self.buffers, TORCH_OPS)
+        self.eval_margin_table = MarginTable(margins, self.params)
+        eval_views = views(self.params, self.param_entries)
+        self.feature_weight = eval_views["feature.weight"]  # (G, width, 2), torch
+        self.head_weight = eval_views["head.weight"]  # (G, K, 2), torch, rows are the class vectors
+
+    def _for_step(self, tensor):
+        return tensor.numpy() if self.backend == "numpy" else tensor
+
+    def _layers(self, params, buffers, ops):
+        params, buffers = views(params, self.param_entries), views(buffers, self.buffer_entries)
+        return [HiddenLayer(i, params, buffers, self.shape.activation, ops) for i in range(self.shape.hidden_layers)]
+
+    def as_step_array(self, tensor: torch.Tensor):
+        """A torch tensor as the step's array kind (numpy shares the memory on the CPU)."""
+        return self._for_step(tensor)
+
+    def load(self, params, buffers) -> None:
+        """Copy a saved state in (the views stay valid)."""
+        self.step_params[...] = params
+        self.step_buffers[...] = buffers
+
+    def features_eval(self, x: torch.Tensor) -> torch.Tensor:
+        """x (N, 2) -> features (G, N, 2), BatchNorm with its running statistics (torch)."""
+        h = x.expand(self.count, -1, -1)
+        for layer in self.eval_layers:
+            h = layer.forward_eval(h)
+        return torch.bmm(h, self.feature_weight)
+
+    def logits_eval(self, features: torch.Tensor) -> torch.Tensor:
+        """features (G, N, 2) -> plain logits (G, N, K): the test-time rule."""
+        return torch.bmm(features, self.head_weight.transpose(1, 2))
+
+    def point_losses(self, features: torch.Tensor, onehot: torch.Tensor, lam: float):
+        """Per point (G, N, 1) each: plain cross-entropy, L-Softmax cross-entropy at this lambda,
+        and 1.0 where the plain argmax is the label. onehot (N, K)."""
+        ops = TORCH_OPS
+        logits = self.logits_eval(features)  # (G, N, K)
+        onehot = onehot.expand(self.count, -1, -1)  # (G, N, K)
+        head_y = torch.bmm(onehot, self.head_weight)  # (G, N, 2)
+        dot = ops.sum(features * head_y, 2)
+        scale = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)
+        scale = scale * ops.maximum(ops.sqrt(ops.sum(head_y * head_y, 2)), NORM_EPS)
+        psi, _ = psi_and_slope(ops.clip(dot / scale, -1.0, 1.0), self.eval_margin_table, ops)
+        target_logit = (lam * dot + scale * psi) / (1.0 + lam)
+        blended = logits + onehot * (target_logit - dot)
+        own = ops.sum(logits * onehot, 2)  # W_y . x exactly as in logits, so the comparison has no rounding gap
+        correct = (own >= ops.amax(logits, 2)) * 1.0
+        return _cross_entropy(logits, own), _cross_entropy(blended, target_logit), correct
+
+    def train_step(self, x, onehot, onehot_t, coef_plain: float, coef_margin: float):
+        """Loss and gradient of one batch, for all G models, in the step's array kind.
+
+        x (G, B, 2) (the same batch for every model); onehot (G, B, K) the labels one-hot and
+        onehot_t (G, K, B) its transpose; coef_plain = lambda / (1 + lambda) and coef_margin =
+        1 / (1 + lambda). The loss is the mean cross-entropy of the lambda-blended margin
+        logits (reference section 2).
+        Returns grads (G, P), loss (G, 1), and the sum of |x| over the batch (G, 1).
+        """
+        ops, batch = self.ops, x.shape[1]
+        feature_weight, head = (
+            self._step_views["feature.weight"],
+            self._step_views["head.weight"],
+        )  # (G, width, 2), (G, K, 2)
+        h, saved = x, []
+        for layer in self.layers:
+            h, cache = layer.forward_train(h)
+            saved.append(cache)
+        features = h @ feature_weight  # (G, B, 2)
+        logits = features @ self._head_t  # (G, B, K)
+        head_y = onehot @ head  # (G, B, 2) W_y of each point
+        dot = ops.sum(features * head_y, 2)  # (G, B, 1) W_y . x
+        x_norm = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)  # (G, B, 1)
+        w_norm = ops.maximum(ops.sqrt(ops.sum(head_y * head_y, 2)), NORM_EPS)  # (G, B, 1) |W_y|
+        scale = x_norm * w_norm
+        cos_theta = ops.clip(dot / scale, -1.0, 1.0)
+        psi, slope = psi_and_slope(cos_theta, self.margin_table, ops)
+        target_logit = coef_plain * dot + coef_margin * scale * psi  # eq 4, blended by lambda
+        blended = logits + onehot * (target_logit - dot)  # (G, B, K)
+        shifted = blended - ops.amax(blended, 2)
+        exp = ops.exp(shifted)
+        total = ops.sum(exp, 2)
+        loss = ops.sum(ops.log(total) - ops.sum(shifted * onehot, 2), 1) * (1.0 / batch)  # (G, 1)
+        grad_logits = (exp / total - onehot) * (1.0 / batch)  # d loss / d logits (G, B, K)
+        grad_target = ops.sum(grad_logits * onehot, 2)  # (G, B, 1)
+        # target logit t = coef_plain W.x + coef_margin |W||x| psi(c): d t = cross d(W.x) + radial d(|W||x|)
+        # as d(|W||x| psi) = g d(W.x) + (psi - c g) d(|W||x|), g = d psi / d c.
+        margin_part = coef_margin * grad_target
+        cross = coef_plain * grad_target + margin_part * slope  # (G, B, 1)
+        radial = margin_part * (psi - cos_theta * slope)  # (G, B, 1)
+        grad_dot = grad_logits + onehot * (cross - grad_target)  # (G, B, K)
+        grad_features = grad_dot @ head + features * (radial * w_norm / x_norm)  # (G, B, 2)
+        per_class = onehot_t @ (radial * x_norm / w_norm)  # (G, K, 1)
+        grad_head = ops.swap(grad_dot) @ features + head * per_class  # (G, K, 2)
+        grads = [ops.swap(h) @ grad_features, grad_head]
+        grad_h = grad_features @ self._feature_weight_t
+        for layer, cache in zip(reversed(self.layers), reversed(saved), strict=True):
+            grad_h, layer_grads = layer.backward(grad_h, cache)
+            grads = layer_grads + grads
+        flat = ops.cat([grad.reshape(self.count, -1) for grad in grads])  # (G, P)
+        return flat, loss.reshape(self.count, 1), ops.sum(x_norm, 1).reshape(self.count, 1)

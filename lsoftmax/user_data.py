@@ -1,0 +1,119 @@
+"""The user's own 2-D points: a CSV of x, y, label, parsed and validated, numpy only.
+
+Format: one point per line, three comma-separated fields x, y, label; an optional header
+line (any first line whose x or y is not a number); blank lines are skipped. Labels may be
+integers or text: the distinct labels are sorted (numerically when all are integers, as text
+otherwise) and numbered 0..K-1 in that order, so "1, 2" become classes 0, 1 and "cat, dog"
+become 0, 1. Every problem raises ValueError with the line number and what was wrong.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MAX_BYTES = 1_000_000  # 1 MB
+MAX_ROWS = 5000
+MIN_CLASSES, MAX_CLASSES = 2, 10
+MIN_PER_CLASS = 3
+MAX_COORDINATE = 1e6  # larger values would only overflow the float32 network
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        size = len(data.encode("utf-8"))
+    elif isinstance(data, (bytes, bytearray)):
+        size = len(data)
+    else:
+        raise ValueError(f"data must be bytes or str, got {type(data).__name__}")
+    if size > MAX_BYTES:
+        raise ValueError(f"The file is {size / 1e6:.1f} MB; at most {MAX_BYTES / 1e6:g} MB is accepted.")
+    if isinstance(data, str):
+        return data
+    try:
+        return bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"The file is not UTF-8 text (byte {error.start} cannot be decoded).") from None
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value
+
+
+def _split(line: str, number: int) -> list[str]:
+    fields = [field.strip() for field in line.split(",")]
+    if len(fields) != 3:
+        raise ValueError(
+            f"Line {number}: expected 3 comma-separated values x, y, label; got {len(fields)}: {line[:60]!r}"
+        )
+    if not fields[2]:
+        raise ValueError(f"Line {number}: the label is empty.")
+    return fields
+
+
+def _coordinate(text: str, name: str, number: int) -> float:
+    value = _number(text)
+    if value is None:
+        raise ValueError(f"Line {number}: {name} must be a number, got {text[:30]!r}.")
+    if not math.isfinite(value):
+        raise ValueError(f"Line {number}: {name} must be finite, got {text[:30]!r}.")
+    if abs(value) > MAX_COORDINATE:
+        raise ValueError(f"Line {number}: {name} = {value:g} is too large (at most {MAX_COORDINATE:g} in size).")
+    return value
+
+
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, fields) of every non-blank line, the header dropped."""
+    rows = [(number, _split(line, number)) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if rows and (_number(rows[0][1][0]) is None or _number(rows[0][1][1]) is None):
+        rows = rows[1:]  # a header
+    if not rows:
+        raise ValueError("The file has no data rows: expected lines of x, y, label.")
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"The file has {len(rows)} rows; at most {MAX_ROWS} are accepted.")
+    return rows
+
+
+def _class_numbers(labels: list[str]) -> np.ndarray:
+    """Labels as 0..K-1, in sorted order of the distinct labels."""
+    as_int = [_integer(label) for label in labels]
+    keys = as_int if all(value is not None for value in as_int) else labels
+    distinct = sorted(set(keys))
+    if not MIN_CLASSES <= len(distinct) <= MAX_CLASSES:
+        raise ValueError(
+            f"The data has {len(distinct)} classes ({', '.join(map(str, distinct[:12]))}); "
+            f"between {MIN_CLASSES} and {MAX_CLASSES} are needed."
+        )
+    index = {key: number for number, key in enumerate(distinct)}
+    classes = np.array([index[key] for key in keys], dtype=np.int64)
+    counts = np.bincount(classes, minlength=len(distinct))
+    if counts.min() < MIN_PER_CLASS:
+        small = [str(distinct[j]) for j in np.flatnonzero(counts < MIN_PER_CLASS)]
+        raise ValueError(
+            f"Class {', '.join(small)} has fewer than {MIN_PER_CLASS} points; "
+            f"every class needs at least {MIN_PER_CLASS}."
+        )
+    return classes
+
+
+def _integer(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def parse_points_csv(data: bytes | str) -> tuple[np.ndarray, np.ndarray]:
+    """(X (N, 2) float32, y (N,) int64 in 0..K-1) from CSV text of x, y, label (see the module docstring)."""
+    rows = _rows(_decode(data))
+    points = np.array(
+        [[_coordinate(fields[0], "x", number), _coordinate(fields[1], "y", number)] for number, fields in rows],
+        dtype=np.float64,
+    )
+    labels = _class_numbers([fields[2] for _, fields in rows])
+    return points.astype(np.float32), labels
