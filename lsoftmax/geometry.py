@@ -13,9 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lsoftmax.margin import check_margin, psi
+from lsoftmax.margin import check_margin, psi, psi_values
 
 TWO_PI = 2.0 * math.pi
+# Refinement of the sampling grid stops at this many points or this width: weights that
+# (nearly) coincide leave a slack of about 0 over whole arcs, which no grid can settle.
+MAX_GRID_POINTS = 1 << 16
+MIN_SPLIT_WIDTH = 1e-10  # radians
 
 
 # ---------------------------------------------------------------- input checks
@@ -73,16 +77,24 @@ def _class_scores(weights: np.ndarray, phi: np.ndarray, m: int):
     norms = np.hypot(weights[:, 0], weights[:, 1])[:, None]  # (K, 1)
     directions = np.arctan2(weights[:, 1], weights[:, 0])[:, None]  # (K, 1)
     theta = angle_between(phi[None, :], directions)  # (K, P)
-    return norms * psi(theta, m), norms * np.cos(theta)
+    return norms * psi_values(theta, m), norms * np.cos(theta)
 
 
 def _best_rival(plain: np.ndarray) -> np.ndarray:
     """(K, P): for each class j, max over i != j of plain[i]."""
-    order = np.argsort(plain, axis=0)
-    top = np.take_along_axis(plain, order[-1:], axis=0)
-    second = np.take_along_axis(plain, order[-2:-1], axis=0)
-    is_top = np.arange(plain.shape[0])[:, None] == order[-1:]
-    return np.where(is_top, second, top)
+    columns = np.arange(plain.shape[1])
+    top_index = np.argmax(plain, axis=0)  # (P,)
+    top = plain[top_index, columns]
+    others = plain.copy()
+    others[top_index, columns] = -np.inf
+    second = others.max(axis=0)
+    return np.where(np.arange(plain.shape[0])[:, None] == top_index, second, top)
+
+
+def _slack(weights: np.ndarray, m: int, phi: np.ndarray) -> np.ndarray:
+    """criterion_slack without input checks."""
+    margin_scores, plain = _class_scores(weights, phi, m)
+    return margin_scores - _best_rival(plain)
 
 
 def criterion_slack(weights, m, phi) -> np.ndarray:
@@ -93,8 +105,7 @@ def criterion_slack(weights, m, phi) -> np.ndarray:
     weights = check_weights(weights)
     m = check_margin(m)
     phi = np.atleast_1d(np.asarray(phi, dtype=np.float64))
-    margin_scores, plain = _class_scores(weights, phi, m)
-    return margin_scores - _best_rival(plain)
+    return _slack(weights, m, phi)
 
 
 # ------------------------------------------------------------- feasible arcs
@@ -111,19 +122,22 @@ def _isolate_sign_changes(slack, lipschitz, grid, max_rounds=40):
     """Refine a grid until every interval either changes sign or provably has no root.
 
     An interval [a, b] with |g(a)| + |g(b)| > L (b - a) cannot contain a root of an
-    L-Lipschitz g; the others are split in two, a few rounds at most.
+    L-Lipschitz g; the others are split in two, a few rounds at most (and never below
+    MIN_SPLIT_WIDTH or beyond MAX_GRID_POINTS: arcs finer than that are not resolved).
     """
+    values = slack(grid)  # (K, P)
     for _ in range(max_rounds):
-        values = slack(grid)  # (K, P)
         same_sign = (values[:, :-1] > 0) == (values[:, 1:] > 0)
         width = np.diff(grid)
         unsure = same_sign & (np.abs(values[:, :-1]) + np.abs(values[:, 1:]) <= lipschitz[:, None] * width)
-        split = np.any(unsure, axis=0) & (width > 1e-13)
-        if not split.any():
-            return grid, values
+        split = np.any(unsure, axis=0) & (width > MIN_SPLIT_WIDTH)
+        if not split.any() or grid.size + split.sum() > MAX_GRID_POINTS:
+            break
         middles = 0.5 * (grid[:-1][split] + grid[1:][split])
-        grid = np.sort(np.concatenate([grid, middles]))
-    return grid, slack(grid)
+        order = np.argsort(np.concatenate([grid, middles]), kind="stable")
+        grid = np.concatenate([grid, middles])[order]
+        values = np.concatenate([values, slack(middles)], axis=1)[:, order]
+    return grid, values
 
 
 def _bisect_roots(function, low, high, iterations=60):
@@ -139,17 +153,14 @@ def _bisect_roots(function, low, high, iterations=60):
     return 0.5 * (low + high)
 
 
-def _arcs_from_samples(grid, values, refine):
-    """Arcs (start, end) of one class from samples of its slack on [0, 2 pi]."""
-    positive = values > 0
+def _arcs_from_edges(positive, edges, rising):
+    """Arcs (start, end) of one class from its sign on a grid over [0, 2 pi] and its
+    sign changes (edges, in order, rising where the criterion starts to hold)."""
     if positive.all():
         return [(0.0, TWO_PI)]
     if not positive.any():
         return []
-    change = np.flatnonzero(positive[:-1] != positive[1:])
-    edges = refine(grid[change], grid[change + 1])
-    starts = edges[~positive[change]]  # rising edges
-    ends = edges[positive[change]]  # falling edges
+    starts, ends = edges[rising], edges[~rising]
     if positive[0]:  # an arc wraps through phi = 0: join its two halves
         ends = np.roll(ends, -1)
         ends[-1] += TWO_PI
@@ -173,17 +184,16 @@ def feasible_arcs(weights, m):
     grid = np.unique(np.concatenate([np.linspace(0.0, TWO_PI, 1025), special, [TWO_PI]]))
 
     def slack(phi):
-        return criterion_slack(weights, m, phi)
+        return _slack(weights, m, phi)
 
     grid, values = _isolate_sign_changes(slack, _lipschitz(weights, m), grid)
-    arcs = []
-    for j in range(weights.shape[0]):
-
-        def refine(low, high, j=j):
-            return _bisect_roots(lambda phi: slack(phi)[j], low, high)
-
-        arcs.append(_arcs_from_samples(grid, values[j], refine))
-    return arcs
+    positive = values > 0  # (K, P)
+    positive[:, -1] = positive[:, 0]  # phi = 2 pi is phi = 0
+    rows, changes = np.nonzero(positive[:, :-1] != positive[:, 1:])  # every class's sign changes, at once
+    picked = np.arange(rows.size)
+    edges = _bisect_roots(lambda phi: slack(phi)[rows, picked], grid[changes], grid[changes + 1])
+    rising = ~positive[rows, changes]
+    return [_arcs_from_edges(positive[j], edges[rows == j], rising[rows == j]) for j in range(weights.shape[0])]
 
 
 def arc_contains(arcs, phi) -> np.ndarray:
@@ -339,9 +349,24 @@ def probability_field(weights, points, m=1, lam=0.0) -> np.ndarray:
     cos_theta = np.divide(plain, scale, out=np.zeros_like(plain), where=scale > 0)
     margin = scale * psi(np.arccos(np.clip(cos_theta, -1.0, 1.0)), m)
     target = (lam * plain + margin) / (1.0 + lam)  # (K, P)
-    # p_j = e^{t_j} / (e^{t_j} + sum_{i != j} e^{f_i}), stabilised by a shared shift.
-    shift = np.maximum(plain.max(axis=0), target.max(axis=0))  # (P,)
-    exp_plain = np.exp(plain - shift)
-    exp_target = np.exp(target - shift)
-    others = exp_plain.sum(axis=0) - exp_plain  # (K, P)
-    return exp_target / (exp_target + others)
+    # p_j = e^{t_j} / (e^{t_j} + sum_{i != j} e^{f_i}) = sigmoid(t_j - log sum_{i != j} e^{f_i}).
+    return np.exp(-np.logaddexp(0.0, _log_sum_exp_of_others(plain) - target))
+
+
+def _log_sum_exp_of_others(logits: np.ndarray) -> np.ndarray:
+    """(K, P): log sum_{i != j} exp(logits[i]) for each j, stable for any spread of logits.
+
+    Shifted by the top logit, the sum over all minus row j keeps the top term e^0 = 1 for
+    every j but the top one, so the subtraction is safe; the top row uses the second best.
+    """
+    columns = np.arange(logits.shape[1])
+    top_index = np.argmax(logits, axis=0)  # (P,)
+    top = logits[top_index, columns]  # (P,)
+    scaled = np.exp(logits - top)  # (K, P), each <= 1, the top one exactly 1
+    with np.errstate(divide="ignore"):  # the top row's log(0) is replaced below
+        result = np.log(scaled.sum(axis=0) - scaled) + top
+    others = logits.copy()
+    others[top_index, columns] = -np.inf
+    second = others.max(axis=0)  # (P,)
+    result[top_index, columns] = np.log(np.exp(others - second).sum(axis=0)) + second
+    return result

@@ -83,6 +83,15 @@ def margin_segment(theta, m: int):
     return np.clip(np.floor(theta * (m / np.pi)), 0, m - 1)
 
 
+def psi_values(theta, m: int):
+    """psi of eq 6 without input checks, for callers that guarantee a numpy array or
+    torch tensor theta in [0, pi] and an int m >= 1 (the geometry's inner loops)."""
+    k = margin_segment(theta, m)
+    sign = 1 - 2 * (k % 2)
+    cos_m = theta.mul(m).cos() if _is_torch(theta) else np.cos(m * theta)
+    return sign * cos_m - 2 * k
+
+
 def psi(theta, m):
     """psi(theta) = (-1)^k cos(m theta) - 2k for theta in [0, pi] radians (eq 6)."""
     m = check_margin(m)
@@ -93,8 +102,5 @@ def psi(theta, m):
     size = array.numel() if kind == "torch" else np.size(array)
     if size and (float(low) < -1e-9 or float(high) > math.pi + 1e-9):
         raise ValueError(f"theta must lie in [0, pi] radians, got values in [{float(low)}, {float(high)}]")
-    k = margin_segment(array, m)
-    sign = 1 - 2 * (k % 2)
-    cos_m = array.mul(m).cos() if kind == "torch" else np.cos(m * array)
-    result = sign * cos_m - 2 * k
+    result = psi_values(array, m)
     return float(result) if kind == "float" else result

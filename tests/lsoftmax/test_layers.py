@@ -1,0 +1,99 @@
+"""LSoftmaxLinear: parameters, plain logits at test time, the schedule while training."""
+
+import pytest
+import torch
+
+from lsoftmax import LambdaSchedule, LSoftmaxLinear, lsoftmax_logits
+
+
+def _batch(n=16, d=3, k=4, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=generator), torch.randint(k, (n,), generator=generator)
+
+
+def test_weight_shape_no_bias_and_initialised():
+    layer = LSoftmaxLinear(3, 4, m=2)
+    assert layer.weight.shape == (4, 3)
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    assert torch.isfinite(layer.weight).all() and layer.weight.abs().sum() > 0
+    assert layer.m == 2
+
+
+def test_two_layers_start_differently_but_reproducibly():
+    torch.manual_seed(5)
+    first = LSoftmaxLinear(3, 4, m=2).weight.detach().clone()
+    torch.manual_seed(5)
+    again = LSoftmaxLinear(3, 4, m=2).weight.detach().clone()
+    assert torch.equal(first, again)
+    assert not torch.equal(first, LSoftmaxLinear(3, 4, m=2).weight.detach())
+
+
+@pytest.mark.parametrize("mode", ["eval with target", "train without target"])
+def test_plain_logits_when_not_training_with_a_target(mode):
+    layer = LSoftmaxLinear(3, 4, m=4, lambda_schedule=LambdaSchedule())
+    x, target = _batch()
+    if mode == "eval with target":
+        layer.eval()
+        out = layer(x, target)
+    else:
+        out = layer(x)
+    assert torch.equal(out, x @ layer.weight.T)
+    assert layer.iteration == 0
+
+
+def test_training_with_target_uses_the_schedule_and_counts_iterations():
+    schedule = LambdaSchedule(base=1000.0, gamma=0.1, power=2.0, lambda_min=0.5)
+    layer = LSoftmaxLinear(3, 4, m=3, lambda_schedule=schedule)
+    x, target = _batch()
+    for iteration in (1, 2, 3):
+        out = layer(x, target)
+        assert layer.iteration == iteration
+        lam = 1000.0 * (1 + 0.1 * iteration) ** -2.0
+        assert layer.last_lambda == pytest.approx(lam)
+        torch.testing.assert_close(out, lsoftmax_logits(x, layer.weight, target, 3, lam), rtol=0, atol=0)
+
+
+def test_default_schedule_means_lambda_zero():
+    layer = LSoftmaxLinear(3, 4, m=4)
+    x, target = _batch()
+    out = layer(x, target)
+    assert layer.last_lambda == 0.0
+    assert torch.equal(out, lsoftmax_logits(x, layer.weight, target, 4, 0.0))
+
+
+def test_gradient_reaches_the_weight():
+    layer = LSoftmaxLinear(3, 4, m=2)
+    x, target = _batch()
+    torch.nn.functional.cross_entropy(layer(x, target), target).backward()
+    assert layer.weight.grad is not None and torch.isfinite(layer.weight.grad).all()
+    assert layer.weight.grad.abs().sum() > 0
+
+
+def test_state_dict_round_trips_weight_and_iteration():
+    schedule = LambdaSchedule()
+    layer = LSoftmaxLinear(3, 4, m=2, lambda_schedule=schedule)
+    x, target = _batch()
+    for _ in range(7):
+        layer(x, target)
+    copy = LSoftmaxLinear(3, 4, m=2, lambda_schedule=schedule)
+    copy.load_state_dict(layer.state_dict())
+    assert copy.iteration == 7
+    assert copy.last_lambda == pytest.approx(schedule.schedule(7))
+    assert torch.equal(copy.weight, layer.weight)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("in_features", dict(in_features=0)),
+        ("in_features", dict(in_features=2.0)),
+        ("num_classes", dict(num_classes=1)),
+        ("num_classes", dict(num_classes=True)),
+        ("m", dict(m=0)),
+        ("m", dict(m=1.5)),
+        ("lambda_schedule", dict(lambda_schedule=0.5)),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_them(name, kwargs):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        LSoftmaxLinear(**{**dict(in_features=3, num_classes=4, m=2), **kwargs})

@@ -1,0 +1,69 @@
+"""Imports flow one way (style.md rule 2): the library never imports streamlit or plotly,
+and its numpy modules never import torch. Checked in fresh interpreters and statically."""
+
+import ast
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lsoftmax
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ROOT / "lsoftmax"
+SUBMODULES = sorted(f"lsoftmax.{info.name}" for info in pkgutil.iter_modules(lsoftmax.__path__))
+NUMPY_ONLY = ["lsoftmax.geometry", "lsoftmax.margin", "lsoftmax.datasets"]
+FRONT_END = ("streamlit", "plotly")
+
+
+def loaded_after_import(module: str) -> set[str]:
+    """Top-level package names in sys.modules after importing module(s) in a fresh interpreter."""
+    code = f"import json, sys, {module}; print(json.dumps(sorted({{name.split('.')[0] for name in sys.modules}})))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_submodules_were_found():
+    assert set(NUMPY_ONLY) <= set(SUBMODULES)
+    assert {"lsoftmax.functional", "lsoftmax.layers", "lsoftmax.schedule"} <= set(SUBMODULES)
+
+
+def test_library_never_loads_the_front_end():
+    loaded = loaded_after_import(", ".join(["lsoftmax", *SUBMODULES]))  # one interpreter: torch loads once
+    assert not loaded & set(FRONT_END), f"importing the library loads {sorted(loaded & set(FRONT_END))}"
+
+
+@pytest.mark.parametrize("module", NUMPY_ONLY)
+def test_numpy_modules_never_load_torch(module):
+    assert "torch" not in loaded_after_import(module)
+
+
+def test_public_names_still_load_torch_on_use():
+    code = (
+        "import sys, lsoftmax; assert 'torch' not in sys.modules; "
+        "lsoftmax.lsoftmax_logits; print('torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Top-level names of every import statement in a source file (also inside functions)."""
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("path", sorted(LIBRARY.rglob("*.py")), ids=lambda path: path.name)
+def test_no_library_file_imports_the_front_end(path):
+    assert not imported_roots(path) & set(FRONT_END)
