@@ -15,7 +15,14 @@ import lsoftmax
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "lsoftmax"
 SUBMODULES = sorted(f"lsoftmax.{info.name}" for info in pkgutil.iter_modules(lsoftmax.__path__))
-NUMPY_ONLY = ["lsoftmax.geometry", "lsoftmax.margin", "lsoftmax.datasets"]
+NUMPY_ONLY = [
+    "lsoftmax.geometry",
+    "lsoftmax.margin",
+    "lsoftmax.datasets",
+    "lsoftmax.settings",
+    "lsoftmax.angles",
+    "lsoftmax.user_data",
+]
 FRONT_END = ("streamlit", "plotly")
 
 
