@@ -1,13 +1,31 @@
-"""About: what L-Softmax is, with the paper's Figure 4 at default settings."""
+"""About: what L-Softmax is, with the paper's Figure 4 at the binary page's default settings."""
 
 from pathlib import Path
 
 import streamlit as st
 
+from app.figures.geometry import plane_figure
+from app.figures.scenes import BINARY_DEFAULTS, binary_view
+
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ABOUT_HEIGHT = 560  # px: the figure shares the row with the text
+
+
+@st.cache_data(show_spinner=False)
+def default_figure():
+    """The binary page's figure at its defaults (cached: it never changes)."""
+    view = binary_view(**(BINARY_DEFAULTS | {"sample_angle_deg": None}))  # no sample x on this page
+    d = BINARY_DEFAULTS
+    title = f"Figure 4 at m = {d['m']}, θ12 = {d['theta12_deg']}°, |W1| = |W2|"
+    return plane_figure(view.scene, title, height=ABOUT_HEIGHT)
+
 
 st.title("L-Softmax Lab")
 st.caption(
     "See the Large-Margin Softmax loss (Liu et al., ICML 2016) work: its geometry, its psi curve, and live training."
 )
-st.markdown((ASSETS / "about.md").read_text())
+text, figure = st.columns([1, 1], gap="large")
+text.markdown((ASSETS / "about.md").read_text())
+with figure:
+    st.plotly_chart(default_figure(), key="about-figure", config={"displayModeBar": False, "staticPlot": True})
+    st.page_link("views/binary.py", label="Move the sliders yourself: Two classes (Figure 4)", icon=":material/tune:")

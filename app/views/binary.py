@@ -1,5 +1,154 @@
-"""Work in progress."""
+"""Two classes (the paper's Figure 4): move m, |W1|, |W2| and theta12, see the boundaries and the margin."""
 
+from dataclasses import replace
+from math import degrees, radians
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.title("binary")
+from app import links
+from app.figures.geometry import plane_figure, sweep_figure
+from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view
+from lsoftmax.explain import sample_readout
+from lsoftmax.geometry import equal_norm_margin
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+D = BINARY_DEFAULTS
+M = links.Param("m", D["m"], 1, 8)
+NORM1 = links.Param("n1", D["norm1"], 0.1, 5.0)
+NORM2 = links.Param("n2", D["norm2"], 0.1, 5.0)
+LOCK = links.Param("lock", True)
+THETA12 = links.Param("t12", D["theta12_deg"], 1, 180)
+X_ANGLE = links.Param("xa", D["sample_angle_deg"], -180, 180)
+X_NORM = links.Param("xn", D["sample_norm"], 0.1, 5.0)
+FIELD = links.Param("field", "off", options=FIELD_KINDS)
+SWEEP = links.Param("sweep", False)
+PARAMS = (M, NORM1, NORM2, LOCK, THETA12, X_ANGLE, X_NORM, FIELD, SWEEP)
+PRESETS = {  # the three cases of Figure 4: label -> (widget key, (|W1|, |W2|))
+    "|W1| = |W2|": ("preset-equal", (2.0, 2.0)),
+    "|W1| > |W2|": ("preset-w1-longer", (3.0, 1.5)),
+    "|W1| < |W2|": ("preset-w2-longer", (1.5, 3.0)),
+}
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_view(norm1, norm2, theta12_deg, m, field_kind):
+    """binary_view without the sample, cached on plain values."""
+    return binary_view(norm1, norm2, theta12_deg, m, field_kind=field_kind)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_sweep(norm1, norm2, theta12_deg):
+    """The m = 1..8 animation for these norms and angle."""
+    scenes = [binary_view(norm1, norm2, theta12_deg, m).scene for m in range(1, 9)]
+    return sweep_figure(scenes, [str(m) for m in range(1, 9)], title="m = 1 … 8, played in your browser")
+
+
+def apply_preset(norms):
+    """Button callback: set both norms (and the lock) to one of the Figure 4 cases."""
+    st.session_state[NORM1.key], st.session_state[NORM2.key] = norms
+    st.session_state[LOCK.key] = norms[0] == norms[1]
+
+
+def unlock_copies_norm():
+    """Toggle callback: |W2| starts from |W1| when the lock opens."""
+    if not st.session_state[LOCK.key]:
+        st.session_state[NORM2.key] = st.session_state[NORM1.key]
+
+
+def controls() -> dict:
+    """The sidebar; returns the chosen values."""
+    with st.sidebar:
+        st.header("Controls")
+        values = {"m": links.slider(M, "margin m")}
+        values["theta12"] = links.slider(THETA12, "angle θ12 between W1 and W2 (°)")
+        values["norm1"] = links.slider(NORM1, "|W1|", step=0.1)
+        locked = links.checkbox(LOCK, "lock equal norms", on_change=unlock_copies_norm)
+        values["norm2"] = values["norm1"] if locked else links.slider(NORM2, "|W2|", step=0.1)
+        if locked:
+            st.caption("|W2| = |W1| while locked")
+        st.subheader("Sample x")
+        values["x_angle"] = links.slider(X_ANGLE, "angle of x from W1 towards W2 (°)")
+        values["x_norm"] = links.slider(X_NORM, "|x|", step=0.1)
+        st.subheader("Display")
+        values["field"] = links.choice(FIELD, "background: P(class 1) under")
+        values["sweep"] = links.checkbox(SWEEP, "show the m-sweep animation")
+    return values
+
+
+def presets() -> None:
+    """One button per Figure 4 case."""
+    columns = st.columns(len(PRESETS))
+    for column, (label, (key, norms)) in zip(columns, PRESETS.items(), strict=True):
+        column.button(label, on_click=apply_preset, args=(norms,), width="stretch", key=key)
+
+
+def margin_numbers(view, values) -> None:
+    """Measured margin, closed form when it applies, and the three boundary angles."""
+    boundaries = view.boundaries
+    margin = boundaries.margin
+    st.metric("Margin inside the wedge (measured)", "none" if margin is None else f"{degrees(margin):.2f}°")
+    if values["norm1"] == values["norm2"]:
+        closed = degrees(equal_norm_margin(radians(values["theta12"]), values["m"]))
+        st.metric("Closed form (m−1)/(m+1)·θ12", f"{closed:.2f}°")
+    else:
+        st.caption("Unequal norms: no closed form; the boundaries are solved numerically.")
+
+    def show(angle):
+        return "outside the wedge" if angle is None else f"{degrees(angle):.2f}°"
+
+    st.table(
+        pd.DataFrame(
+            {"from W1 (°)": [show(boundaries.softmax), show(boundaries.class1), show(boundaries.class2)]},
+            index=["softmax boundary", "class-1 L-Softmax boundary", "class-2 L-Softmax boundary"],
+        )
+    )
+
+
+def verdict(readout) -> str:
+    """Which class's L-Softmax criterion the sample satisfies, in words."""
+    held = [f"class {j + 1}" for j in range(2) if readout.criterion[j]]
+    if not held:
+        return "x lies in the **margin**: neither class's L-Softmax criterion holds."
+    return f"x satisfies the L-Softmax criterion of **{held[0]}**."
+
+
+def sample_numbers(view, values) -> None:
+    """What the loss sees for the sample x under each label."""
+    x = binary_sample(values["theta12"], values["x_angle"], values["x_norm"])
+    readout = sample_readout(view.weights, x, values["m"])
+    st.markdown(verdict(readout))
+    rows = {
+        "θ to W (°)": [f"{degrees(t):.2f}" for t in readout.theta],
+        "softmax logit": [f"{v:.3f}" for v in readout.softmax_logits],
+        "L-Softmax logit": [f"{v:.3f}" for v in readout.lsoftmax_logits],
+        "softmax P(label)": [f"{v:.4f}" for v in readout.softmax_prob],
+        "L-Softmax P(label)": [f"{v:.4f}" for v in readout.lsoftmax_prob],
+        "softmax loss": [f"{v:.4f}" for v in readout.softmax_loss],
+        "L-Softmax loss": [f"{v:.4f}" for v in readout.lsoftmax_loss],
+        "criterion holds": ["yes" if c else "no" for c in readout.criterion],
+    }
+    st.table(pd.DataFrame(rows, index=["label 1", "label 2"]).T)
+
+
+st.title("Two classes: the paper's Figure 4")
+links.notice_invalid_params(PARAMS)
+values = controls()
+presets()
+view = cached_view(values["norm1"], values["norm2"], values["theta12"], values["m"], values["field"])
+scene = replace(view.scene, sample=binary_sample(values["theta12"], values["x_angle"], values["x_norm"]))
+plot, numbers = st.columns([3, 2], gap="medium")
+title = f"m = {values['m']}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
+plot.plotly_chart(plane_figure(scene, title), key="plane", config={"displayModeBar": False})
+with numbers:
+    margin_numbers(view, values)
+    sample_numbers(view, values)
+if values["sweep"]:
+    st.plotly_chart(
+        cached_sweep(values["norm1"], values["norm2"], values["theta12"]),
+        key="sweep-chart",
+        config={"displayModeBar": False},
+    )
+st.markdown((ASSETS / "binary.md").read_text())
+links.show_share_link("binary", PARAMS)

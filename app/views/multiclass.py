@@ -1,5 +1,157 @@
-"""Work in progress."""
+"""K classes in the plane: every class's feasible arcs, the margins between neighbours, and what
+happens when one class vector shrinks."""
 
+from math import degrees
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.title("multiclass")
+from app import links
+from app.figures.geometry import plane_figure
+from app.figures.scenes import multiclass_scene
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+MAX_CLASSES = 10
+K = links.Param("k", 4, 2, MAX_CLASSES)
+M = links.Param("m", 3, 1, 8)
+ANGLES = tuple(links.Param(f"a{j + 1}", 0, 0, 359) for j in range(MAX_CLASSES))
+NORMS = tuple(links.Param(f"n{j + 1}", 2.0, 0.1, 5.0) for j in range(MAX_CLASSES))
+SHRUNK_NORM = 1.0  # the "shrink class 1" preset
+
+
+def even_angle(j: int, k: int) -> int:
+    """Default angle of class j (0-based) among k evenly spaced classes, whole degrees."""
+    return round(360 * j / k)
+
+
+def page_params(k: int) -> tuple:
+    """Every bound control, with the angle defaults that belong to k classes."""
+    angles = tuple(param.with_default(even_angle(j, k)) for j, param in enumerate(ANGLES))
+    return (K, M, *angles, *NORMS)
+
+
+def respace():
+    """Callback: put the K class vectors back at even spacing."""
+    k = st.session_state[K.key]
+    for j, param in enumerate(ANGLES):
+        st.session_state[param.key] = even_angle(j, k)
+
+
+def reset_norms():
+    """Callback: every norm back to the default."""
+    for param in NORMS:
+        st.session_state[param.key] = param.default
+
+
+def shrink_first():
+    """Callback: the imbalance preset, a short W1."""
+    st.session_state[NORMS[0].key] = SHRUNK_NORM
+
+
+def same_vectors(angles, norms) -> list[str]:
+    """Pairs of classes with the same angle and norm: the plane cannot tell them apart."""
+    seen, pairs = {}, []
+    for j, vector in enumerate(zip((a % 360 for a in angles), norms, strict=True)):
+        if vector in seen:
+            pairs.append(f"W{seen[vector] + 1} and W{j + 1}")
+        seen.setdefault(vector, j)
+    return pairs
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_scene(angles, norms, m):
+    """multiclass_scene cached on plain tuples."""
+    return multiclass_scene(angles, norms, m)
+
+
+def class_sliders(k: int) -> tuple[list[int], list[float]]:
+    """An angle and a norm slider per class; returns the angles (degrees) and norms."""
+    angles, norms = [], []
+    for j in range(k):
+        left, right = st.columns(2)
+        with left:
+            angles.append(links.slider(page_params(k)[2 + j], f"W{j + 1} angle (°)"))
+        with right:
+            norms.append(links.slider(NORMS[j], f"|W{j + 1}|", step=0.1))
+    return angles, norms
+
+
+def controls() -> tuple[int, int, list[int], list[float]]:
+    """The sidebar; returns K, m, the angles (degrees) and the norms."""
+    with st.sidebar:
+        st.header("Controls")
+        k = links.slider(K, "number of classes K", on_change=respace)
+        m = links.slider(M, "margin m")
+        st.button("shrink class 1", on_click=shrink_first, width="stretch", help=f"|W1| = {SHRUNK_NORM}")
+        left, right = st.columns(2)
+        left.button("even spacing", on_click=respace, width="stretch")
+        right.button("equal norms", on_click=reset_norms, width="stretch")
+        st.subheader("Class vectors")
+        angles, norms = class_sliders(k)
+    return k, m, angles, norms
+
+
+def margin_table(gaps) -> pd.DataFrame:
+    """One row per pair of neighbouring arcs: the margin between them, in degrees."""
+    rows = [
+        {
+            "between": f"W{gap.before + 1} and W{gap.after + 1}",
+            "margin (°)": f"{degrees(gap.width):.2f}",
+            "from (°)": f"{degrees(gap.start) % 360:.1f}",
+            "to (°)": f"{degrees(gap.end) % 360:.1f}",
+        }
+        for gap in gaps
+    ]
+    return pd.DataFrame(rows, columns=["between", "margin (°)", "from (°)", "to (°)"])
+
+
+def class_table(scene, angles, norms) -> pd.DataFrame:
+    """One row per class: its angle, norm and total feasible width."""
+    widths = [sum(end - start for start, end in arcs) for arcs in scene.arcs]
+    return pd.DataFrame(
+        {
+            "angle (°)": [f"{a:g}" for a in angles],
+            "norm": [f"{n:g}" for n in norms],
+            "feasible (°)": [f"{degrees(w):.2f}" for w in widths],
+        },
+        index=[f"W{j + 1}" for j in range(len(angles))],
+    )
+
+
+def imbalance_note(scene, norms) -> None:
+    """When norms differ, say how much narrower the shortest vector's wedge is."""
+    if max(norms) == min(norms):
+        return
+    widths = [degrees(sum(end - start for start, end in arcs)) for arcs in scene.arcs]
+    small, large = norms.index(min(norms)), norms.index(max(norms))
+    st.info(
+        f"W{small + 1} is the shortest vector (|W| = {norms[small]:g}): its class is feasible over "
+        f"{widths[small]:.1f}° of directions, against {widths[large]:.1f}° for W{large + 1} "
+        f"(|W| = {norms[large]:g}). A short class vector gives its class a thin wedge: with imbalanced data "
+        "the rare class's vector tends to shrink, and L-Softmax then asks even more of it."
+    )
+
+
+st.title("K classes around the circle")
+links.notice_invalid_params(page_params(K.default))  # validity does not depend on K
+k, m, angles, norms = controls()
+duplicates = same_vectors(angles, norms)
+if duplicates:  # identical classes tie everywhere: neither can win, there is no boundary to draw
+    st.error(f"{', '.join(duplicates)} are the same vector (same angle and norm). Move one of them.")
+    st.stop()
+try:
+    scene, gaps = cached_scene(tuple(angles), tuple(norms), m)
+except ValueError as error:  # say what the library rejected instead of showing a traceback
+    st.error(f"These class vectors cannot be drawn: {error}")
+    st.stop()
+plot, numbers = st.columns([3, 2], gap="medium")
+plot.plotly_chart(plane_figure(scene, f"K = {k}, m = {m}"), key="plane", config={"displayModeBar": False})
+with numbers:
+    st.subheader("Margins between neighbours")
+    st.table(margin_table(gaps), hide_index=True)
+    st.subheader("Class vectors")
+    st.table(class_table(scene, angles, norms))
+    imbalance_note(scene, norms)
+st.markdown((ASSETS / "multiclass.md").read_text())
+links.show_share_link("multiclass", page_params(k))

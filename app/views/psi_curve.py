@@ -1,5 +1,109 @@
-"""Work in progress."""
+"""psi (Figure 3), the lambda-blended target, cos(m theta) written out, and the lambda schedules."""
 
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 
-st.title("psi_curve")
+from app import links
+from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
+from lsoftmax import LambdaSchedule, MultiplicativeSchedule, psi
+from lsoftmax.explain import blended_psi, chebyshev_coefficients
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+CURVE_POINTS = 361  # one per half degree
+SCHEDULE_POINTS = 400
+M_MAX = links.Param("mmax", 4, 1, 8)
+M = links.Param("m", 4, 1, 8)
+LAMBDA = links.Param("lam", 1.0, 0.0, 20.0)
+BASE = links.Param("base", 1000.0, 0.0, 1e6)
+GAMMA = links.Param("gamma", 2.5e-5, 0.0, 1.0)
+POWER = links.Param("power", 35.0, 0.0, 1000.0)
+LAMBDA_MIN = links.Param("lmin", 0.0, 0.0, 1e4)
+START = links.Param("start", 100.0, 0.0, 1e6)
+FACTOR = links.Param("factor", 0.99, 0.5, 1.0)
+FLOOR = links.Param("floor", 0.0, 0.0, 1e4)
+ITERATIONS = links.Param("iters", 20000, 100, 200000)
+LOG = links.Param("log", True)
+PARAMS = (M_MAX, M, LAMBDA, BASE, GAMMA, POWER, LAMBDA_MIN, START, FACTOR, FLOOR, ITERATIONS, LOG)
+
+
+def curve_controls() -> dict:
+    """Sidebar controls of the psi plot."""
+    with st.sidebar:
+        st.header("ψ curve")
+        values = {"m_max": links.slider(M_MAX, "show ψ for m = 1 … M")}
+        values["m"] = links.slider(M, "m for the blend and the expansion")
+        values["lam"] = links.slider(LAMBDA, "λ (blend weight)", step=0.1)
+    return values
+
+
+def schedule_controls() -> dict:
+    """Sidebar controls of both lambda schedules."""
+    with st.sidebar:
+        st.header("λ schedules")
+        st.caption("Power law: max(λmin, base (1 + γ t)^(−power))")
+        values = {"base": links.number(BASE, "base", step=100.0)}
+        values["gamma"] = links.number(GAMMA, "γ", step=1e-6, format="%.2e")
+        values["power"] = links.number(POWER, "power", step=1.0)
+        values["lambda_min"] = links.number(LAMBDA_MIN, "λmin", step=0.5)
+        st.caption("Multiplicative: max(floor, start · factor^t)")
+        values["start"] = links.number(START, "start", step=10.0)
+        values["factor"] = links.number(FACTOR, "factor", step=0.001, format="%.3f")
+        values["floor"] = links.number(FLOOR, "floor", step=0.5)
+        values["iterations"] = links.slider(ITERATIONS, "iterations shown", step=100)
+        values["log"] = links.checkbox(LOG, "log scale")
+    return values
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def psi_chart(m_max: int, m: int, lam: float):
+    """psi for m = 1..m_max, cos, and the blend for (m, lam), cached."""
+    theta = np.linspace(0.0, np.pi, CURVE_POINTS)
+    curves = {f"ψ, m = {k}": psi(theta, k) for k in range(1, m_max + 1)}
+    blended = blended_psi(theta, m, lam)
+    label = f"blend, m = {m}, λ = {lam:g}"
+    return psi_figure(np.degrees(theta), curves, np.cos(theta), blended, label)
+
+
+def schedule_curves(values: dict):
+    """(iterations, {label: lambda values}) for both schedules."""
+    power_law = LambdaSchedule(values["base"], values["gamma"], values["power"], values["lambda_min"])
+    multiplicative = MultiplicativeSchedule(values["start"], values["factor"], values["floor"])
+    steps = np.unique(np.linspace(0, values["iterations"], SCHEDULE_POINTS).astype(int))
+    curves = {
+        "power law (paper's code)": np.array([power_law(int(t)) for t in steps]),
+        "multiplicative": np.array([multiplicative(int(t)) for t in steps]),
+    }
+    return steps, curves, power_law
+
+
+def expansion(m: int) -> None:
+    """cos(m theta) written out with exact integer coefficients."""
+    st.markdown(f"**cos(mθ) for m = {m}** as a polynomial of $c = \\cos\\theta$ (eq 7, Chebyshev $T_{{{m}}}$):")
+    st.latex(rf"\cos({m}\theta) = {polynomial_latex(chebyshev_coefficients(m))}")
+
+
+def schedule_readouts(power_law) -> None:
+    """lambda at iterations 1 and 10,000, and the base = 1, gamma = 0 trap."""
+    left, right = st.columns(2)
+    left.metric("λ at iteration 1", f"{power_law(1):.6g}")
+    right.metric("λ at iteration 10,000", f"{power_law(10000):.6g}")
+    if power_law.base == 1 and power_law.gamma == 0:
+        st.warning("base = 1 and γ = 0: λ stays 1 forever. This is the trap of the reference code's defaults.")
+
+
+st.title("ψ and λ: the paper's Figure 3")
+links.notice_invalid_params(PARAMS)
+curve = curve_controls()
+schedule = schedule_controls()
+left, right = st.columns(2, gap="medium")
+with left:
+    st.plotly_chart(psi_chart(curve["m_max"], curve["m"], curve["lam"]), key="psi", config={"displayModeBar": False})
+    expansion(curve["m"])
+with right:
+    steps, curves, power_law = schedule_curves(schedule)
+    st.plotly_chart(schedule_figure(steps, curves, schedule["log"]), key="schedule", config={"displayModeBar": False})
+    schedule_readouts(power_law)
+st.markdown((ASSETS / "psi.md").read_text())
+links.show_share_link("psi", PARAMS)

@@ -1,0 +1,262 @@
+"""The plane of directions (Figures 4 and its K-class version): pure figure functions.
+
+A PlaneScene holds plain arrays and numbers (class vectors, feasible arcs, margin gaps,
+boundary rays, an optional probability field); plane_figure turns one into a go.Figure,
+sweep_figure turns several into a browser-side animation (plotly frames, no server).
+Angles are radians here; the text in notes is what the user reads (degrees).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures.style import MARGIN_COLOR, PLANE_HEIGHT, SOFTMAX_COLOR, base_layout, class_color, with_alpha
+
+ARC_STEP = math.radians(2.0)  # polygon resolution of the shaded wedges
+
+
+@dataclass(frozen=True)
+class AngleMark:
+    """An arc drawn at radius between two directions, labelled with text."""
+
+    start: float  # radians
+    end: float  # radians, counter-clockwise from start
+    radius: float  # plot units
+    text: str
+
+
+@dataclass(frozen=True)
+class PlaneScene:
+    """Everything the plane figure draws, as plain values."""
+
+    weights: np.ndarray  # (K, 2) class vectors
+    arcs: list  # K lists of (start, end) radians: each class's feasible directions
+    gaps: list  # (start, end) radians: margin arcs no class claims (width > 0)
+    softmax_rays: tuple  # radians: directions of the plain softmax boundary
+    extent: float  # axes run over [-extent, extent]
+    sample: np.ndarray | None = None  # (2,) a feature x, or None
+    field_axis: np.ndarray | None = None  # (R,) float32 grid coordinates of the field
+    field: np.ndarray | None = None  # (R, R) float32 probability of class 1, rows along y
+    field_title: str = ""  # colour bar title
+    marks: tuple = ()  # AngleMark, e.g. theta12 and the margin
+
+
+def _ray_xy(angles, reach: float):
+    """Segments origin -> reach * direction, NaN-separated, for every angle: (x, y) float32."""
+    points = []
+    for angle in angles:
+        points += [(0.0, 0.0), (reach * math.cos(angle), reach * math.sin(angle)), (math.nan, math.nan)]
+    array = np.array(points, dtype=np.float32).reshape(-1, 2)
+    return array[:, 0], array[:, 1]
+
+
+def _wedges_xy(arcs, reach: float):
+    """Closed fan polygons origin -> arc -> origin, NaN-separated: (x, y) float32."""
+    parts = []
+    for start, end in arcs:
+        steps = max(2, math.ceil((end - start) / ARC_STEP) + 1)
+        angles = np.linspace(start, end, steps)
+        ring = np.stack([reach * np.cos(angles), reach * np.sin(angles)], axis=1)
+        parts += [np.zeros((1, 2)), ring, np.zeros((1, 2)), np.full((1, 2), np.nan)]
+    if not parts:
+        return np.zeros(0, np.float32), np.zeros(0, np.float32)
+    array = np.concatenate(parts).astype(np.float32)
+    return array[:, 0], array[:, 1]
+
+
+def _arc_xy(mark: AngleMark):
+    angles = np.linspace(mark.start, mark.end, max(2, math.ceil((mark.end - mark.start) / ARC_STEP) + 1))
+    return (mark.radius * np.cos(angles)).astype(np.float32), (mark.radius * np.sin(angles)).astype(np.float32)
+
+
+def _wedge_traces(scene: PlaneScene, reach: float) -> list:
+    traces = []
+    for j, class_arcs in enumerate(scene.arcs):
+        x, y = _wedges_xy(class_arcs, reach)
+        color = class_color(j)
+        traces.append(
+            go.Scatter(
+                x=x, y=y, mode="lines", fill="toself", fillcolor=with_alpha(color, 0.16), legendgroup=f"class{j}",
+                line={"width": 0, "color": color}, name=f"class {j + 1}", hoverinfo="skip",
+            )
+        )  # fmt: skip
+    x, y = _wedges_xy(scene.gaps, reach)
+    traces.append(
+        go.Scatter(
+            x=x, y=y, mode="lines", fill="toself", fillcolor="rgba(0,0,0,0)", name="margin (no class)",
+            line={"width": 0}, fillpattern={"shape": "/", "fgcolor": MARGIN_COLOR, "size": 14, "solidity": 0.18},
+            hoverinfo="skip",
+        )
+    )  # fmt: skip
+    return traces
+
+
+def _boundary_traces(scene: PlaneScene, reach: float) -> list:
+    x, y = _ray_xy(scene.softmax_rays, reach)
+    traces = [
+        go.Scatter(
+            x=x, y=y, mode="lines", name="softmax boundary", hoverinfo="skip",
+            line={"color": SOFTMAX_COLOR, "width": 2.5, "dash": "dash"},
+        )
+    ]  # fmt: skip
+    for j, class_arcs in enumerate(scene.arcs):
+        edges = [angle for arc in class_arcs if arc[1] - arc[0] < 2 * math.pi - 1e-9 for angle in arc]
+        x, y = _ray_xy(edges, reach)
+        traces.append(
+            go.Scatter(
+                x=x, y=y, mode="lines", name=f"class {j + 1} L-Softmax boundary", hoverinfo="skip",
+                line={"color": class_color(j), "width": 3}, legendgroup=f"class{j}", showlegend=False,
+            )
+        )  # fmt: skip
+    return traces
+
+
+def _mark_traces(scene: PlaneScene) -> list:
+    xs, ys = [], []
+    for mark in scene.marks:
+        x, y = _arc_xy(mark)
+        xs += [x, np.array([np.nan], np.float32)]
+        ys += [y, np.array([np.nan], np.float32)]
+    x = np.concatenate(xs) if xs else np.zeros(0, np.float32)
+    y = np.concatenate(ys) if ys else np.zeros(0, np.float32)
+    return [
+        go.Scatter(x=x, y=y, mode="lines", line={"color": "#333333", "width": 1.5}, hoverinfo="skip", showlegend=False)
+    ]
+
+
+def _sample_trace(scene: PlaneScene) -> list:
+    point = np.zeros((0, 2), np.float32) if scene.sample is None else np.asarray(scene.sample, np.float32)[None]
+    return [
+        go.Scatter(
+            x=point[:, 0], y=point[:, 1], mode="markers+text", text=["x"] * len(point), textposition="top right",
+            marker={"symbol": "star", "size": 20, "color": "#FFD400", "line": {"color": "#111111", "width": 1.5}},
+            name="sample x", textfont={"size": 20},
+        )
+    ]  # fmt: skip
+
+
+def _field_trace(scene: PlaneScene) -> list:
+    if scene.field is None:
+        return []
+    axis = np.asarray(scene.field_axis, np.float32)
+    low, high = class_color(1), class_color(0)
+    return [
+        go.Heatmap(
+            x=axis, y=axis, z=np.asarray(scene.field, np.float32), zmin=0.0, zmax=1.0, opacity=0.6,
+            colorscale=[[0.0, low], [0.5, "#FFFFFF"], [1.0, high]], hoverinfo="skip", zsmooth="best",
+            colorbar={"title": {"text": scene.field_title, "side": "right", "font": {"size": 14}},
+                                      "len": 0.5, "thickness": 12, "tickfont": {"size": 13}},
+        )
+    ]  # fmt: skip
+
+
+def plane_traces(scene: PlaneScene) -> list:
+    """All traces in a fixed order (the same count for every scene with the same K)."""
+    reach = 1.5 * scene.extent  # past the corners, the axes clip the rest
+    traces = _field_trace(scene) + _wedge_traces(scene, reach) + _boundary_traces(scene, reach)
+    return traces + _mark_traces(scene) + _sample_trace(scene)
+
+
+def plane_annotations(scene: PlaneScene) -> list[dict]:
+    """Arrows for the class vectors, their names, and the angle-mark labels."""
+    notes = []
+    for j, (wx, wy) in enumerate(np.asarray(scene.weights, dtype=float)):
+        color = class_color(j)
+        notes.append(
+            {"x": wx, "y": wy, "ax": 0, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+             "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 3.5, "arrowcolor": color, "text": ""}
+        )  # fmt: skip
+        norm = math.hypot(wx, wy)
+        scale = (norm + 0.45) / norm
+        notes.append(
+            {"x": wx * scale, "y": wy * scale, "text": f"<b>W<sub>{j + 1}</sub></b>", "showarrow": False,
+             "font": {"color": color, "size": 22}}
+        )  # fmt: skip
+    for mark in scene.marks:
+        middle = 0.5 * (mark.start + mark.end)
+        radius = mark.radius + 0.55
+        notes.append(
+            {"x": radius * math.cos(middle), "y": radius * math.sin(middle), "text": mark.text, "showarrow": False,
+             "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 17}}
+        )  # fmt: skip
+    return notes
+
+
+def _plane_layout(extent: float, title: str, height: int = PLANE_HEIGHT) -> dict:
+    axis = {"range": [-extent, extent], "zeroline": True, "zerolinecolor": "#DDDDDD", "gridcolor": "#F0F0F0"}
+    return base_layout(
+        height,
+        title={"text": title, "x": 0.02},
+        xaxis={**axis, "constrain": "domain"},
+        yaxis={**axis, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        legend={"orientation": "h", "y": -0.06, "x": 0.0, "font": {"size": 15}},
+        margin={"l": 40, "r": 20, "t": 50, "b": 30},
+    )
+
+
+def plane_figure(scene: PlaneScene, title: str = "", height: int = PLANE_HEIGHT) -> go.Figure:
+    """The plane of features: wedges, boundaries, class vectors, marks, sample and field (height in px)."""
+    figure = go.Figure(data=plane_traces(scene))
+    figure.update_layout(**_plane_layout(scene.extent, title, height), annotations=plane_annotations(scene))
+    return figure
+
+
+def _play_controls(labels) -> dict:
+    frame_args = {"frame": {"duration": 900, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
+    pause_args = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    buttons = [
+        {"label": "▶ Play", "method": "animate", "args": [None, frame_args]},
+        {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause_args]},
+    ]
+    steps = [
+        {"label": label, "method": "animate", "args": [[label], {**frame_args, "mode": "immediate"}]}
+        for label in labels
+    ]
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "xanchor": "left",
+                "y": -0.06,
+                "yanchor": "top",
+                "buttons": buttons,
+                "pad": {"t": 30},
+            }
+        ],
+        "sliders": [
+            {
+                "active": 0,
+                "steps": steps,
+                "currentvalue": {"prefix": "m = "},
+                "x": 0.32,
+                "len": 0.68,
+                "y": -0.02,
+                "yanchor": "top",
+            }
+        ],
+    }
+
+
+def sweep_figure(scenes, labels, title: str = "") -> go.Figure:
+    """A browser-side animation over scenes (e.g. m = 1..8): Play/Pause and a slider, no server trips."""
+    if len(scenes) != len(labels) or not scenes:
+        raise ValueError(
+            f"scenes and labels must be non-empty and of equal length, got {len(scenes)} and {len(labels)}"
+        )
+    frames = [
+        go.Frame(data=plane_traces(scene), layout={"annotations": plane_annotations(scene)}, name=label)
+        for scene, label in zip(scenes, labels, strict=True)
+    ]
+    figure = go.Figure(data=plane_traces(scenes[0]), frames=frames)
+    layout = _plane_layout(scenes[0].extent, title)
+    layout.pop("legend")
+    layout["showlegend"] = False
+    layout["margin"] = {**layout["margin"], "b": 110}  # room for the play buttons and the slider
+    figure.update_layout(**layout, **_play_controls(labels), annotations=plane_annotations(scenes[0]))
+    return figure

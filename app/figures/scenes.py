@@ -1,0 +1,117 @@
+"""Plumbing from control values (degrees, norms, m) to PlaneScenes: every number comes from
+lsoftmax.geometry; this module only places the vectors on screen and packs the results."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.figures.geometry import AngleMark, PlaneScene
+from lsoftmax.geometry import (
+    BinaryBoundaries,
+    Gap,
+    binary_boundaries,
+    feasible_arcs,
+    grid_points,
+    margin_gaps,
+    probability_field,
+    weights_from_polar,
+)
+
+EXTENT = 5.5  # axes run over [-EXTENT, EXTENT]; norms go up to 5
+FIELD_RESOLUTION = 60  # 60 x 60 float32 heatmap, about 19 KB on the wire
+FIELD_KINDS = ("off", "softmax", "L-Softmax")
+THETA12_MARK_RADIUS = 0.75
+MARGIN_MARK_RADIUS = 3.4
+
+
+def binary_directions(theta12_deg: float) -> tuple[float, float]:
+    """Screen directions (radians) of W1 and W2: symmetric about the vertical axis, W1 on the right."""
+    half = math.radians(theta12_deg) / 2
+    return math.pi / 2 - half, math.pi / 2 + half
+
+
+def softmax_rays(weights: np.ndarray) -> tuple[float, ...]:
+    """Directions of the plain softmax boundaries: where the m = 1 arcs start."""
+    return tuple(sorted(start for class_arcs in feasible_arcs(weights, 1) for start, _ in class_arcs))
+
+
+def open_gaps(gaps: list[Gap]) -> list[tuple[float, float]]:
+    """(start, end) of the margin gaps that have a width."""
+    return [(gap.start, gap.end) for gap in gaps if gap.width > 1e-9]
+
+
+def class1_field(weights: np.ndarray, m: int, kind: str):
+    """(axis, z): float32 grid axis and P(class 1) over the plane, or (None, None) when kind is 'off'."""
+    if kind == "off":
+        return None, None
+    axis, _, points = grid_points(EXTENT, FIELD_RESOLUTION)
+    probability = probability_field(weights, points, m=1 if kind == "softmax" else m)[0]
+    return axis.astype(np.float32), probability.reshape(FIELD_RESOLUTION, FIELD_RESOLUTION).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class BinaryView:
+    """A two-class scene plus the numbers the page prints beside it."""
+
+    scene: PlaneScene
+    boundaries: BinaryBoundaries  # angles from W1 towards W2, radians
+    weights: np.ndarray  # (2, 2)
+    gaps: list[Gap]
+
+
+def binary_marks(theta12_deg: float, boundaries: BinaryBoundaries) -> tuple[AngleMark, ...]:
+    """The theta12 arc and, when there is one, the margin arc inside the wedge."""
+    first, second = binary_directions(theta12_deg)
+    marks = [AngleMark(first, second, THETA12_MARK_RADIUS, f"θ<sub>12</sub> = {theta12_deg:g}°")]
+    margin = boundaries.margin
+    if margin is not None and margin > 1e-9:
+        start = first + (boundaries.class1 or 0.0)
+        marks.append(AngleMark(start, start + margin, MARGIN_MARK_RADIUS, f"margin {math.degrees(margin):.1f}°"))
+    return tuple(marks)
+
+
+def binary_view(norm1, norm2, theta12_deg, m, sample_angle_deg=None, sample_norm=None, field_kind="off") -> BinaryView:
+    """Scene and numbers for W1, W2 at theta12 degrees; the sample angle is measured from W1 towards W2."""
+    first, second = binary_directions(theta12_deg)
+    weights = weights_from_polar([first, second], [norm1, norm2])
+    arcs = feasible_arcs(weights, m)
+    gaps = margin_gaps(arcs)
+    boundaries = binary_boundaries(norm1, norm2, math.radians(theta12_deg), m)
+    sample = None if sample_angle_deg is None else binary_sample(theta12_deg, sample_angle_deg, sample_norm)
+    axis, field = class1_field(weights, m, field_kind)
+    scene = PlaneScene(
+        weights=weights, arcs=arcs, gaps=open_gaps(gaps), softmax_rays=softmax_rays(weights), extent=EXTENT,
+        sample=sample, field_axis=axis, field=field, field_title=f"P(class 1), {field_kind}",
+        marks=binary_marks(theta12_deg, boundaries),
+    )  # fmt: skip
+    return BinaryView(scene=scene, boundaries=boundaries, weights=weights, gaps=gaps)
+
+
+def multiclass_scene(angles_deg, norms, m) -> tuple[PlaneScene, list[Gap]]:
+    """Scene for K class vectors at angles (degrees) with norms, and the margin gaps around the circle."""
+    weights = weights_from_polar(np.radians(np.asarray(angles_deg, dtype=float)), np.asarray(norms, dtype=float))
+    arcs = feasible_arcs(weights, m)
+    gaps = margin_gaps(arcs)
+    marks = tuple(
+        AngleMark(gap.start, gap.end, EXTENT * 0.78, f"{math.degrees(gap.width):.0f}°")
+        for gap in gaps
+        if gap.width > math.radians(4)
+    )
+    scene = PlaneScene(
+        weights=weights, arcs=arcs, gaps=open_gaps(gaps), softmax_rays=softmax_rays(weights), extent=EXTENT,
+        marks=marks,
+    )  # fmt: skip
+    return scene, gaps
+
+
+# The binary page's defaults; the About page draws the same figure from them.
+BINARY_DEFAULTS = {"norm1": 2.0, "norm2": 2.0, "theta12_deg": 90, "m": 4, "sample_angle_deg": 30, "sample_norm": 3.0}
+
+
+def binary_sample(theta12_deg: float, sample_angle_deg: float, sample_norm: float) -> np.ndarray:
+    """(2,) the feature x at sample_angle_deg from W1 (towards W2) with norm sample_norm."""
+    first, _ = binary_directions(theta12_deg)
+    return weights_from_polar([first + math.radians(sample_angle_deg)], [sample_norm])[0]

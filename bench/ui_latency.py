@@ -1,0 +1,125 @@
+"""The geometry pages in a real browser: time from a slider change to the updated chart, and the
+websocket bytes each update costs, over ~20 changes per scenario; prints a markdown table.
+
+    .venv/bin/python -m bench.ui_latency            # 20 changes per scenario
+    .venv/bin/python -m bench.ui_latency --changes 10
+
+A real `streamlit run` (tests.e2e.conftest.start_server) and Debian's Chromium. Each change is
+one ArrowRight on a focused slider thumb, to a value not seen before (so the server's caches
+miss). The clock starts in the page just before the key goes down and stops on the first
+animation frame where the chart shows the new state (a new plot node, or new text in it).
+Bytes are the websocket frames received from the key press until the script has finished;
+"ms to chart bytes" is when the frame with the new figure arrived (server + network; the rest
+of the latency is the browser drawing it), timed in this process.
+The goal on this machine: median under 250 ms and under 150 KB per update.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, wait_ready
+
+# name -> (path with query, chart container key, slider key)
+SCENARIOS = {
+    "binary: θ12 slider": ("binary", "plane", "t12"),
+    "binary: θ12, L-Softmax field on": ("binary?field=L-Softmax", "plane", "t12"),
+    "binary: sample angle": ("binary", "plane", "xa"),
+    "K classes: W2 angle": ("multiclass", "plane", "a2"),
+    "psi: λ slider": ("psi", "psi", "lam"),
+}
+ARM = """(key) => {
+  const selector = '.st-key-' + key + ' .js-plotly-plot';
+  const plot = document.querySelector(selector);
+  plot.__old = true;
+  const before = plot.textContent;
+  window.__done = null;
+  const t0 = performance.now();
+  const check = () => {
+    const now = document.querySelector(selector);  // the container itself may be replaced
+    const drawn = now && now.querySelector('svg.main-svg g.trace');
+    if (drawn && (!now.__old || now.textContent !== before)) { window.__done = performance.now() - t0; return; }
+    requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}"""
+
+
+def _frame(data) -> tuple[float, int, bool]:
+    raw = data if isinstance(data, bytes) else str(data).encode()
+    return time.perf_counter(), len(raw), b'"data"' in raw and b'"layout"' in raw
+
+
+def measure(page, url: str, scenario: tuple, changes: int) -> dict:
+    path, chart_key, slider_key = scenario
+    frames: list[tuple[float, int, bool]] = []  # (arrival, bytes, carries a plotly spec)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(_frame(data))))
+    page.goto(f"{url}/{path}")
+    wait_ready(page, 90_000)
+    page.wait_for_selector(f".st-key-{chart_key} .js-plotly-plot svg.main-svg g.trace")
+    thumb = page.locator(f".st-key-{slider_key} input[type='range']")
+    latencies, sizes, to_spec = [], [], []
+    for _ in range(changes):
+        thumb.focus()
+        page.evaluate(ARM, chart_key)
+        began = time.perf_counter()
+        thumb.press("ArrowRight")
+        page.wait_for_function("() => window.__done !== null", timeout=30_000)
+        latencies.append(page.evaluate("() => window.__done"))
+        wait_ready(page)
+        page.wait_for_timeout(50)  # let trailing frames of this run arrive before counting
+        sizes.append(sum(size for stamp, size, _ in frames if stamp >= began))
+        to_spec.append(1000 * (min(stamp for stamp, _, spec in frames if stamp >= began and spec) - began))
+    return {"latency_ms": latencies, "bytes": sizes, "spec_ms": to_spec}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=20, help="slider changes per scenario")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text")
+    return parser.parse_args(argv)
+
+
+def table(results: dict) -> str:
+    lines = [
+        "| scenario | changes | median ms | p90 ms | median ms to chart bytes | median KB / update | max KB / update |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, result in results.items():
+        latency, size = sorted(result["latency_ms"]), sorted(result["bytes"])
+        p90 = latency[min(len(latency) - 1, int(0.9 * len(latency)))]
+        lines.append(
+            f"| {name} | {len(latency)} | {statistics.median(latency):.0f} | {p90:.0f} "
+            f"| {statistics.median(result['spec_ms']):.0f} "
+            f"| {statistics.median(size) / 1024:.1f} | {size[-1] / 1024:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    process, url = start_server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            results = {}
+            for name, scenario in SCENARIOS.items():
+                if args.only not in name:
+                    continue
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                results[name] = measure(page, url, scenario, args.changes)
+                page.close()
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    print(table(results))
+    print("\nGoal: median under 250 ms and under 150 KB per update.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""app.links: which incoming link values are rejected, and what the shared link contains."""
+
+import pytest
+
+from app.links import Param, invalid_params, link_query
+
+M = Param("m", 4, 1, 8)
+NORM = Param("n1", 2.0, 0.1, 5.0)
+LOCK = Param("lock", True)
+FIELD = Param("field", "off", options=("off", "softmax", "L-Softmax"))
+PARAMS = (M, NORM, LOCK, FIELD)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"m": "1"},
+        {"m": "8"},
+        {"n1": "0.1", "lock": "FALSE", "field": "softmax"},
+        {"n1": "5", "lock": "true", "field": "L-Softmax"},
+        {"other": "whatever"},  # not ours: left alone
+    ],
+)
+def test_valid_links_raise_no_notice(query):
+    assert invalid_params(query, PARAMS) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"m": "99"}, "m=99 is outside 1..8; using the default 4"),
+        ({"m": "0"}, "m=0 is outside 1..8; using the default 4"),
+        ({"m": "abc"}, "m=abc is not a number; using the default 4"),
+        ({"m": "2.5"}, "m=2.5 is not a whole number; using 2"),
+        ({"m": ""}, "m is empty; using the default 4"),
+        ({"n1": "nan"}, "n1=nan is not a finite number; using the default 2.0"),
+        ({"n1": "-1"}, "n1=-1 is outside 0.1..5; using the default 2.0"),
+        ({"n1": "inf"}, "n1=inf is not a finite number; using the default 2.0"),
+        ({"lock": "yes"}, "lock=yes is not true or false; using the default True"),
+        ({"field": "rainbow"}, "field=rainbow is not one of off, softmax, L-Softmax; using the default"),
+    ],
+)
+def test_invalid_values_are_named_with_the_reason(query, expected):
+    assert invalid_params(query, PARAMS) == [expected]
+
+
+def test_repeated_parameters_use_the_last_value():
+    assert invalid_params({"m": ["3", "42"]}, PARAMS) == ["m=42 is outside 1..8; using the default 4"]
+    assert invalid_params({"m": ["42", "3"]}, PARAMS) == []
+
+
+def test_every_bad_parameter_gets_its_own_message():
+    messages = invalid_params({"m": "9", "n1": "x", "lock": "2"}, PARAMS)
+    assert [message.split("=")[0] for message in messages] == ["m", "n1", "lock"]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"m": 4, "n1": 2.0, "lock": True, "field": "off"}, ""),
+        ({"m": 2, "n1": 2.0, "lock": True, "field": "off"}, "m=2"),
+        ({"m": 4, "n1": 1.5, "lock": False, "field": "L-Softmax"}, "n1=1.5&lock=false&field=L-Softmax"),
+        ({"m": 4, "n1": 3.0}, "n1=3"),
+    ],
+)
+def test_link_query_holds_only_non_default_values(values, expected):
+    assert link_query(values, PARAMS) == expected
+
+
+def test_with_default_keeps_everything_else():
+    moved = M.with_default(6)
+    assert (moved.key, moved.default, moved.low, moved.high) == ("m", 6, 1, 8)
