@@ -74,7 +74,7 @@ def test_entrypoint_serves_the_app():
                 time.sleep(0.3)
         assert health == "ok"
         with urllib.request.urlopen(url, timeout=5) as response:
-            assert "<div id=\"root\">" in response.read().decode()
+            assert '<div id="root">' in response.read().decode()
     finally:
         process.terminate()
         try:

@@ -22,6 +22,7 @@ NUMPY_ONLY = [
     "lsoftmax.settings",
     "lsoftmax.angles",
     "lsoftmax.user_data",
+    "lsoftmax.explain",
 ]
 FRONT_END = ("streamlit", "plotly")
 

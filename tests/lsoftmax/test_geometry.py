@@ -293,3 +293,29 @@ def test_margin_gap_inside_the_wedge_of_two_equal_classes(m):
     inside_wedge = [gap for gap in margin_gaps(arcs) if gap.before == 0 and gap.after == 1]
     assert len(inside_wedge) == 1
     assert inside_wedge[0].width == pytest.approx((m - 1) / (m + 1) * math.pi / 2, abs=1e-9)
+
+
+# Regressions found while building the pages: before the fixes each of these took 15-30 s,
+# raised from zip(), or grew its grid until the process ran out of memory. Now they must
+# finish at once and still agree with brute force.
+HARD_CASES = [
+    # two equal norms where a criterion touches zero with zero slope (a double root)
+    (np.radians([0.0, 90.0]), [1.0, 1.0], 2),
+    (np.radians([0.0, 120.0]), [1.0, 1.0], 3),
+    (np.radians([0.0, 135.0]), [1.0, 1.0], 4),
+    # six classes, one short: phi = 0 and 2 pi once got different signs
+    (np.radians(np.arange(6) * 60.0), [0.4, 1, 1, 1, 1, 1], 1),
+    # identical class vectors: the grid refinement never stopped
+    (np.radians([30.0, 30.0, 200.0]), [1.0, 1.0, 1.0], 1),
+    (np.radians([30.0, 30.0]), [2.0, 2.0], 3),
+]
+
+
+@pytest.mark.parametrize(("angles", "norms", "m"), HARD_CASES)
+def test_hard_cases_finish_and_match_brute_force(angles, norms, m):
+    weights = weights_from_polar(angles, norms)
+    arcs = feasible_arcs(weights, m)
+    slack = brute_slack(weights, m, DIRECTIONS)
+    for j, class_arcs in enumerate(arcs):
+        judged = ~near_an_end(class_arcs, DIRECTIONS, tolerance=1e-4) & (np.abs(slack[j]) > 1e-9)
+        assert np.array_equal(inside(class_arcs, DIRECTIONS)[judged], (slack[j] > 0)[judged])
