@@ -87,7 +87,7 @@ def main() -> None:
         "2,000 points, 4 x 64 hidden": TrainSettings(n_samples=2000, hidden_layers=4, hidden_width=64),
     }
     print(f"{args.ticks} ticks x {args.steps} steps, snapshot(60) + history() per tick; limit {LIMIT_MB:.0f} MB\n")
-    print("| session | steps | held by trainer, early -> late (MB) | heap growth (MB) | RSS growth (MB) | history rows |")
+    print("| session | steps | held, early -> late (MB) | heap growth (MB) | RSS growth (MB) | history rows |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, settings in cases.items():
         result = run(settings, args.ticks, args.steps)
