@@ -1,5 +1,272 @@
-"""Work in progress."""
+"""Live training lab: a small network with an L-Softmax head trains while you watch (Figure 2, live).
+
+Play, Pause, Step, Reset and New seed are on_click callbacks outside the fragment (a full run
+re-arms or stops the fragment's timer); the fragment trains a bounded amount per tick and
+redraws the live charts in place. Every setting is in the URL.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
 
 import streamlit as st
 
-st.title("train")
+from app import training_session as session
+from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
+from app.live_chart import live_chart
+from lsoftmax.datasets import DATASETS
+from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
+
+CUSTOM_KEY = "train_custom_data"  # the parsed CSV (session.CustomData)
+CSV_ERROR_KEY = "train_csv_error"
+STEPS_KEY = "train_steps_per_tick"
+REGIONS_KEY = "train_compare_regions"  # compare mode also draws each model's input space
+# Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
+UI_LIMITS = {"n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0)}
+
+
+def key(name: str) -> str:
+    """Widget key of a TrainSettings field."""
+    return session.widget_key(name)
+
+
+# ------------------------------------------------------------------ callbacks (outside the fragment)
+
+
+def play() -> None:
+    """Start ticking (the full run that follows arms the fragment's timer)."""
+    run = session.current_run()
+    if run is not None and run.trainer.diverged is None:
+        run.running, run.last_tick = True, 0.0
+
+
+def pause() -> None:
+    """Stop ticking."""
+    run = session.current_run()
+    if run is not None:
+        run.running = False
+
+
+def step() -> None:
+    """Pause and train exactly the set number of steps."""
+    run = session.current_run()
+    if run is not None:
+        run.running = False
+        if session.train_steps(run, st.session_state[STEPS_KEY]).busy:
+            st.toast("The server is busy training other sessions: press Step again in a moment.")
+
+
+def reset() -> None:
+    """Pause and go back to step 0 with the same initial weights and batch order."""
+    run = session.current_run()
+    if run is not None:
+        run.trainer.reset(same_init=True)
+        run.running, run.steps_per_second, run.feature_extent = False, 0.0, 1.0
+        run.arcs.clear()
+        run.snapshot = None
+
+
+def new_seed() -> None:
+    """Next seed: new data draw, split and initial weights (the settings change restarts the run)."""
+    st.session_state[key("seed")] = (st.session_state[key("seed")] + 1) % 2**31
+
+
+def compare_paper_margins() -> None:
+    """The paper's Figure 2: m = 1, 2, 3, 4 side by side."""
+    st.session_state[key("compare_ms")] = [1, 2, 3, 4]
+
+
+def csv_uploaded() -> None:
+    """Parse a new upload: good data becomes the dataset; a bad file leaves a message and changes nothing."""
+    uploaded = st.session_state.get("train_csv")
+    if uploaded is None:
+        return
+    try:
+        data = session.load_uploaded_csv(uploaded)
+    except ValueError as error:
+        st.session_state[CSV_ERROR_KEY] = f"{uploaded.name}: {error} The previous data and model are kept."
+        return
+    st.session_state[CUSTOM_KEY] = data
+    st.session_state.pop(CSV_ERROR_KEY, None)
+    st.session_state[key("dataset")] = CUSTOM_DATASET
+
+
+# ------------------------------------------------------------------ control panels (sidebar)
+
+
+def data_panel() -> None:
+    """Dataset, its size, noise, classes, split and seed, and the CSV upload."""
+    custom = st.session_state.get(CUSTOM_KEY)
+    options = list(DATASETS) + ([CUSTOM_DATASET] if custom is not None else [])
+    if st.session_state[key("dataset")] not in options:
+        st.warning("This link uses your own CSV, which this session does not have: upload it below.")
+        st.session_state[key("dataset")] = TrainSettings().dataset
+    names = {name: f"{name}: {spec.description}" for name, spec in DATASETS.items()}
+    if custom is not None:
+        names[CUSTOM_DATASET] = f"your CSV: {custom.name} ({len(custom.labels)} points, K = {custom.n_classes})"
+    dataset = st.selectbox("Dataset", options, key=key("dataset"), format_func=names.get)
+    generated = dataset != CUSTOM_DATASET
+    spec = DATASETS.get(dataset)
+    fixed_k = spec is not None and spec.min_classes == spec.max_classes
+    st.number_input(
+        "Points (train + test)", *UI_LIMITS["n_samples"], step=50, key=key("n_samples"), disabled=not generated
+    )
+    st.number_input("Noise", *UI_LIMITS["noise"], step=0.05, key=key("noise"), disabled=not generated)
+    st.number_input("Classes K", 2, 10, key=key("n_classes"), disabled=not generated or fixed_k)
+    st.slider("Test fraction", 0.05, 0.9, step=0.05, key=key("test_fraction"))
+    st.number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    st.file_uploader(
+        "Your own points: CSV of x, y, label", type=["csv", "txt"], key="train_csv", on_change=csv_uploaded
+    )
+
+
+def model_panel() -> None:
+    """The MLP in front of the 2-D feature layer."""
+    st.slider("Hidden layers", 0, 6, key=key("hidden_layers"))
+    st.number_input("Units per hidden layer", 2, 128, key=key("hidden_width"))
+    st.selectbox("Activation", ACTIVATIONS, key=key("activation"))
+    st.toggle("BatchNorm", key=key("batch_norm"))
+
+
+def loss_panel() -> None:
+    """m and the lambda schedule (only the active schedule's parameters are shown)."""
+    st.slider("Margin m", 1, MAX_MARGIN, key=key("m"), help="1 is plain softmax")
+    kind = st.radio("Lambda schedule", LAMBDA_KINDS, key=key("lambda_kind"), horizontal=True)
+    if kind == "power":
+        st.number_input("lambda base", 0.0, 1e6, key=key("lambda_base"), format="%g")
+        st.number_input("gamma", 0.0, 10.0, key=key("lambda_gamma"), format="%g", step=0.001)
+        st.number_input("power", 0.0, 100.0, key=key("lambda_power"), format="%g")
+    elif kind == "multiplicative":
+        st.number_input("lambda start", 0.0, 1e6, key=key("lambda_start"), format="%g")
+        st.number_input("factor per step", 0.0001, 1.0, key=key("lambda_factor"), format="%g", step=0.001)
+    if kind != "none":
+        st.number_input("lambda_min", 0.0, 1e6, key=key("lambda_min"), format="%g", help="0.5 to 10 steadies hard data")
+
+
+def optimizer_panel() -> None:
+    """Adam or SGD with momentum, learning rate, weight decay, batch size."""
+    name = st.radio("Optimizer", OPTIMIZERS, key=key("optimizer"), horizontal=True)
+    st.number_input("Learning rate", 1e-6, 10.0, key=key("learning_rate"), format="%g", step=0.001)
+    if name == "sgd":
+        st.number_input("Momentum", 0.0, 0.999, key=key("momentum"), format="%g", step=0.05)
+    st.number_input("Weight decay", 0.0, 1.0, key=key("weight_decay"), format="%g", step=0.0001)
+    st.number_input("Batch size", 1, 1024, key=key("batch_size"))
+
+
+def compare_panel() -> None:
+    """Compare mode: one model per chosen m, trained in lockstep."""
+    st.multiselect("Compare margins m (empty: one model)", list(range(1, MAX_MARGIN + 1)), key=key("compare_ms"))
+    st.button("Compare m = 1, 2, 3, 4", on_click=compare_paper_margins, width="stretch")
+    st.toggle("Decision regions of every model (slower to draw)", key=REGIONS_KEY)
+
+
+def sidebar() -> None:
+    """Every setting, in expanders."""
+    with st.sidebar:
+        for title, panel, expanded in (
+            ("Data", data_panel, True),
+            ("Loss", loss_panel, True),
+            ("Compare", compare_panel, True),
+            ("Network", model_panel, False),
+            ("Optimizer", optimizer_panel, False),
+        ):
+            with st.expander(title, expanded=expanded):
+                panel()
+
+
+# ------------------------------------------------------------------ main area
+
+
+def buttons(run: session.Run) -> None:
+    """Play, Pause, Step, Reset, New seed (callbacks outside the fragment) and steps per tick."""
+    columns = st.columns([1, 1, 1, 2, 1.2, 2.5], vertical_alignment="bottom")
+    diverged = run.trainer.diverged is not None
+    columns[0].button("Play", key="train_play", on_click=play, disabled=run.running or diverged, type="primary")
+    columns[1].button("Pause", key="train_pause", on_click=pause, disabled=not run.running)
+    columns[2].button("Step", key="train_step", on_click=step, disabled=run.running or diverged)
+    columns[3].button("Reset (same initial weights)", key="train_reset", on_click=reset)
+    columns[4].button("New seed", key="train_new_seed", on_click=new_seed)
+    columns[5].slider("Steps per tick (and per Step)", 1, 500, session.DEFAULT_STEPS_PER_TICK, key=STEPS_KEY)
+
+
+def status_line(run: session.Run, snapshot) -> None:
+    """Device, step, steps/s while playing, and each model's test accuracy."""
+    device = "CUDA" if run.trainer.device == "cuda" else "CPU"
+    speed = f" · {run.steps_per_second:,.0f} steps/s" if run.running and run.steps_per_second else ""
+    accuracy = " · ".join(
+        f"m = {m}: test acc {acc:.0%}" for m, acc in zip(snapshot.margins, snapshot.test_acc, strict=True)
+    )
+    with st.container(key="train_status"):
+        st.markdown(f"Training on **{device}** · step **{snapshot.step:,}**{speed} · {accuracy}")
+    if run.skipped_ticks:
+        st.caption(f"The server is busy: {run.skipped_ticks} ticks redrew without training.")
+
+
+def live_views(run: session.Run, steps_per_tick: int) -> None:
+    """One tick: train (if playing), then redraw the data views in place."""
+    if run.running:
+        outcome = session.play_tick(run, steps_per_tick)
+        if outcome.diverged:
+            st.rerun(scope="app")  # a full run stops this fragment's timer
+    snapshot = run.trainer.snapshot(session.GRID_RESOLUTION)
+    run.snapshot = snapshot
+    count = len(snapshot.margins)
+    regions, features = session.scenes(run, snapshot, playing=run.running)
+    status_line(run, snapshot)
+    if run.trainer.diverged:
+        st.error(run.trainer.diverged)
+    if count == 1:
+        figure, height = single_figure(regions[0], features[0], run.feature_extent), 470
+    else:
+        figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.feature_extent)
+        height = figure["layout"]["height"]
+    live_chart(figure, key=f"train_views_{count}_{height}", height=height, step=snapshot.step)
+
+
+def slow_views(run: session.Run) -> None:
+    """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
+    snapshot = run.snapshot or run.trainer.snapshot(session.GRID_RESOLUTION)
+    names = [f"m = {m}" for m in snapshot.margins]
+    live_chart(history_figure(run.trainer.history(), names), key="train_history", height=260, step=snapshot.step)
+    left, right = st.columns([3, 2])
+    left.table(angle_table(snapshot.angles, names), hide_index=True)
+    right.table(model_table(snapshot.angles, names), hide_index=True)
+
+
+def share_link(settings: TrainSettings) -> None:
+    """The link that reopens these settings."""
+    query = urllib.parse.urlencode(settings.to_query())
+    base = (st.context.url or "").split("?")[0]
+    with st.expander("Link to these settings"):
+        st.code(f"{base}?{query}" if query else base or "/train", language=None, wrap_lines=True)
+
+
+def page() -> None:
+    """Link -> widgets -> settings -> the run -> buttons -> the ticking views."""
+    st.title("Live training lab")
+    st.caption(
+        "A small network maps 2-D points to 2-D features; an L-Softmax layer classifies them. "
+        "Watch the features of each class gather into wedges around their class vector W, "
+        "and the margin (grey) open between classes as m grows: the paper's Figure 2, live."
+    )
+    session.restore_widgets(st.query_params.to_dict(), UI_LIMITS)
+    for problem in st.session_state.pop(session.LINK_PROBLEMS_KEY, []):  # shown until the next full run
+        st.warning(problem)
+    sidebar()
+    if CSV_ERROR_KEY in st.session_state:
+        st.error(st.session_state[CSV_ERROR_KEY])
+    settings, problem = session.settings_from_widgets()
+    if problem:
+        st.error(f"{problem}. Keeping the previous settings.")
+    custom = st.session_state.get(CUSTOM_KEY)
+    data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
+    session.write_link(settings)
+    run = session.ensure_run(settings, data, custom.digest if data is not None else "")
+    buttons(run)
+    steps_per_tick = st.session_state[STEPS_KEY]
+    st.fragment(run_every=session.TICK_SECONDS if run.running else None)(live_views)(run, steps_per_tick)
+    st.fragment(run_every=session.SLOW_TICK_SECONDS if run.running else None)(slow_views)(run)
+    share_link(settings)
+
+
+page()

@@ -1,0 +1,75 @@
+"""A plotly chart that Streamlit updates in place: one div, Plotly.react per update, zoom kept.
+
+st.plotly_chart in Streamlit 1.67 remounts on every data change (a blank frame, zoom lost).
+This components-v2 component keeps one div and hands each new figure to Plotly.react, so
+layout.uirevision keeps the user's zoom while training runs.
+
+Plotly.js itself comes from the installed plotly package at run time and is never resent:
+the first chart a browser session renders carries plotly.min.js gzip-compressed (about
+1.5 MB, once); every later update carries only the figure (a few tens of KB).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import struct
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+from app.live_chart import encoding
+
+_JS = (Path(__file__).parent / "live_chart.js").read_text()
+_CSS = ".lsoftmax-live-chart { width: 100%; }"
+_SENT = "_live_chart_bundle_sent"  # session flag: this session's browser got plotly.min.js
+_COMPONENT = st.components.v2.component("lsoftmax_live_chart", js=_JS, css=_CSS, isolate_styles=False)
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+@functools.cache
+def plotly_bundle_gzip() -> bytes:
+    """plotly.min.js from the installed plotly package, gzip-compressed (once per process)."""
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return gzip.compress(path.read_bytes(), compresslevel=6)
+
+
+def pack_message(figure: dict, *, height: int, step: int = 0, bundle: bytes = b"") -> bytes:
+    """The component's payload: uint32 header length, the JSON header, then the optional bundle.
+
+    The header's revision is a digest of the figure: the browser skips redrawing a figure
+    it already shows (a chart the page refreshes less often than every tick).
+    """
+    figure_json = json.dumps(figure, separators=(",", ":"), default=encoding.default)
+    revision = hashlib.blake2b(figure_json.encode(), digest_size=8).hexdigest()
+    rest = json.dumps({"height": int(height), "step": int(step), "revision": revision, "config": PLOTLY_CONFIG})
+    header = ('{"figure":' + figure_json + "," + rest[1:]).encode()
+    return struct.pack("<I", len(header)) + header + bundle
+
+
+def unpack_message(payload: bytes) -> tuple[dict, bytes]:
+    """Inverse of pack_message: (header dict, bundle bytes). Used by tests and benchmarks."""
+    (length,) = struct.unpack_from("<I", payload)
+    return json.loads(payload[4 : 4 + length]), payload[4 + length :]
+
+
+def _bundle_needed() -> None:
+    st.session_state[_SENT] = False
+
+
+def live_chart(figure: dict, *, key: str, height: int, step: int = 0) -> int:
+    """Draw `figure` (a plotly figure dict, numpy arrays allowed) in place; returns payload bytes.
+
+    Keep `key` and `height` fixed for one chart: they are its identity. `step` is exposed on
+    the chart's div as data-step, so browser tests can see the data advance.
+    """
+    bundle = b""
+    if not st.session_state.get(_SENT, False):
+        bundle = plotly_bundle_gzip()
+        st.session_state[_SENT] = True
+    payload = pack_message(figure, height=height, step=step, bundle=bundle)
+    _COMPONENT(data=payload, key=key, height=height, on_bundle_needed_change=_bundle_needed)
+    return len(payload)

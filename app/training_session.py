@@ -1,0 +1,323 @@
+"""Session plumbing of the live training page: one Run (a Trainer and its view state) per session.
+
+Per-user mutable things live in st.session_state (streamlit-notes.md); what is shared by the
+process is thread-safe: a semaphore capping concurrent training ticks, and a once-only
+torch.set_num_threads(1). Nothing here draws; app/views/train.py does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from app.figures.training import FeatureScene, RegionScene, nice_extent
+from lsoftmax.geometry import feasible_arcs, margin_gaps
+from lsoftmax.settings import TrainSettings
+
+RUN_KEY = "train_run"  # st.session_state key of the Run
+TICK_SECONDS = 0.08  # the fragment's run_every while playing
+TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
+DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
+GRID_RESOLUTION = 60  # decision grid cells per side
+ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
+ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
+SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
+MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2")))  # per process
+
+_training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
+_torch_threads_lock = threading.Lock()
+_torch_threads_set = False
+
+
+def set_torch_threads_once() -> None:
+    """One intra-op thread per process (the models are tiny; threads only contend), set once."""
+    global _torch_threads_set
+    with _torch_threads_lock:
+        if _torch_threads_set:
+            return
+        import torch
+
+        torch.set_num_threads(1)
+        _torch_threads_set = True
+
+
+@dataclass
+class Arcs:
+    """A model's exact feasible arcs and margin gaps, and the W they were computed for."""
+
+    weights: np.ndarray  # (K, 2)
+    arcs: list
+    gaps: list  # (start, end) radians, widths > 0
+    computed_at: float = 0.0  # time.perf_counter()
+
+
+@dataclass
+class Run:
+    """One training run and what the page remembers between ticks."""
+
+    settings: TrainSettings
+    data_id: str  # "" for registry data, else the digest of the user's CSV
+    trainer: object  # lsoftmax.train.Trainer (imported lazily: torch is slow to import)
+    running: bool = False
+    feature_extent: float = 1.0  # half-width of the feature-space axes; grows with the features
+    steps_per_second: float = 0.0  # training steps per wall-clock second while playing
+    last_tick: float = 0.0  # time.perf_counter() of the last play tick
+    skipped_ticks: int = 0  # play ticks that found every training slot busy
+    arcs: dict[int, Arcs] = field(default_factory=dict)  # per model index
+    snapshot: object = None  # the last lsoftmax.train.Snapshot drawn (the slow views reuse it)
+
+
+@dataclass(frozen=True)
+class TickOutcome:
+    """What one play tick or Step did."""
+
+    steps: int  # steps trained
+    busy: bool  # skipped: the process was already training MAX_TRAINING_TICKS runs
+    diverged: str | None  # the trainer's message when it diverged
+
+
+def new_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
+    """A fresh Run for these settings (and the user's (X, y) when settings.dataset is 'custom')."""
+    set_torch_threads_once()
+    from lsoftmax.train import Trainer
+
+    return Run(settings=settings, data_id=data_id, trainer=Trainer(settings, data=data))
+
+
+def ensure_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
+    """The session's Run, rebuilt from step 0 (same seed) when the settings or the data changed."""
+    run = st.session_state.get(RUN_KEY)
+    if run is None or run.settings != settings or run.data_id != data_id:
+        running = run.running if run is not None else False
+        run = new_run(settings, data, data_id)
+        run.running = running
+        st.session_state[RUN_KEY] = run
+    return run
+
+
+def current_run() -> Run | None:
+    """The session's Run, if the page has made one."""
+    return st.session_state.get(RUN_KEY)
+
+
+def train_steps(run: Run, steps: int, budget_seconds: float | None = None) -> TickOutcome:
+    """Train up to `steps` (all of them when budget_seconds is None), if a training slot is free."""
+    if not _training_slots.acquire(blocking=False):
+        run.skipped_ticks += 1
+        return TickOutcome(0, True, None)
+    try:
+        done = _train_within(run.trainer, steps, budget_seconds)
+    finally:
+        _training_slots.release()
+    diverged = run.trainer.diverged
+    if diverged is not None:
+        run.running = False
+    return TickOutcome(done, False, diverged)
+
+
+def _train_within(trainer, steps: int, budget_seconds: float | None) -> int:
+    """Train in chunks sized from the measured step time until `steps` or the budget is reached."""
+    began, done, chunk = time.perf_counter(), 0, min(steps, 8)
+    while done < steps:
+        report = trainer.train(min(chunk, steps - done))
+        done += report.steps_done
+        if report.diverged or report.steps_done == 0:
+            break
+        elapsed = time.perf_counter() - began
+        if budget_seconds is None:
+            chunk = steps - done
+            continue
+        per_step = max(elapsed / done, 1e-6)
+        left = budget_seconds - elapsed
+        if left < per_step:
+            break
+        chunk = max(1, int(left / per_step))
+    return done
+
+
+def play_tick(run: Run, steps: int) -> TickOutcome:
+    """One tick while playing: bounded training, and the steps/s the user sees."""
+    now = time.perf_counter()
+    outcome = train_steps(run, steps, TICK_BUDGET_SECONDS)
+    if run.last_tick and outcome.steps:
+        rate = outcome.steps / max(now - run.last_tick, 1e-3)
+        run.steps_per_second = rate if not run.steps_per_second else 0.7 * run.steps_per_second + 0.3 * rate
+    run.last_tick = now
+    return outcome
+
+
+def next_extent(current: float, needed: float) -> float:
+    """Feature-axis half-width: grows at once to fit, shrinks only when 2x too wide (few jumps, zoom kept)."""
+    wanted = nice_extent(needed)
+    if wanted > current or wanted * 2 < current:
+        return wanted
+    return current
+
+
+def _moved(old: np.ndarray, new: np.ndarray) -> float:
+    scale = max(float(np.abs(new).max()), 1e-12)
+    return float(np.abs(new - old).max()) / scale
+
+
+def _exact_arcs(weights: np.ndarray, m: int) -> Arcs:
+    weights = np.asarray(weights, dtype=np.float64)
+    try:
+        arcs = feasible_arcs(weights, m)
+    except ValueError:  # a zero or non-finite class vector: nothing to draw
+        return Arcs(weights, [[] for _ in weights], [], time.perf_counter())
+    gaps = [(gap.start, gap.end) for gap in margin_gaps(arcs) if gap.width > 0]
+    return Arcs(weights, arcs, gaps, time.perf_counter())
+
+
+def refresh_arcs(run: Run, snapshot, max_updates: int, min_age: float = 0.0) -> list[Arcs]:
+    """Each model's exact arcs, recomputing at most max_updates stale ones (most moved first).
+
+    Stale: W moved by more than ARC_TOLERANCE and the arcs are older than min_age seconds.
+    feasible_arcs costs ~20-30 ms per model, so play ticks refresh one model at a time and
+    at most every ARC_REFRESH_SECONDS; a paused page refreshes every model (exact for this W).
+    """
+    stale, now = [], time.perf_counter()
+    for g, m in enumerate(snapshot.margins):
+        cached = run.arcs.get(g)
+        if cached is None or cached.weights.shape != snapshot.weights[g].shape:
+            stale.append((math.inf, g, m))
+        elif now - cached.computed_at >= min_age:
+            moved = _moved(cached.weights, snapshot.weights[g])
+            if moved > ARC_TOLERANCE:
+                stale.append((moved, g, m))
+    for _, g, m in sorted(stale, reverse=True)[:max_updates]:
+        run.arcs[g] = _exact_arcs(snapshot.weights[g], m)
+    return [run.arcs.get(g) or Arcs(snapshot.weights[g], [], []) for g in range(len(snapshot.margins))]
+
+
+def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[FeatureScene]]:
+    """The figure inputs for every model of a snapshot (and the feature-axis extent in run)."""
+    norms = np.hypot(snapshot.features[..., 0], snapshot.features[..., 1])
+    run.feature_extent = next_extent(run.feature_extent, float(np.max(norms)) if norms.size else 1.0)
+    n_classes = snapshot.weights.shape[1]
+    regions, features = [], []
+    if playing:
+        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS)
+    else:
+        all_arcs = refresh_arcs(run, snapshot, max_updates=len(snapshot.margins))
+    for g, arcs in enumerate(all_arcs):
+        regions.append(
+            RegionScene(
+                snapshot.grid_x,
+                snapshot.grid_y,
+                snapshot.grid_class[g],
+                snapshot.grid_confidence[g],
+                snapshot.inputs,
+                snapshot.labels,
+                snapshot.is_test,
+                n_classes,
+            )
+        )
+        features.append(
+            FeatureScene(
+                snapshot.features[g],
+                snapshot.labels,
+                snapshot.is_test,
+                snapshot.weights[g],
+                arcs.arcs,
+                arcs.gaps,
+                f"m = {snapshot.margins[g]}",
+            )
+        )
+    return regions, features
+
+
+# ------------------------------------------------------------------ the user's CSV
+
+
+@dataclass(frozen=True)
+class CustomData:
+    """Points from the user's CSV."""
+
+    inputs: np.ndarray  # (N, 2)
+    labels: np.ndarray  # (N,) int classes 0..K-1
+    name: str  # the file name
+    digest: str  # identifies the content (a change of data restarts the run)
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.labels.max()) + 1
+
+
+def load_uploaded_csv(uploaded) -> CustomData:
+    """Parse an uploaded file (anything with .name and .getvalue()); ValueError with the reason if bad."""
+    from lsoftmax.user_data import parse_points_csv
+
+    content = uploaded.getvalue()
+    inputs, labels = parse_points_csv(content)
+    return CustomData(inputs, labels, str(uploaded.name), hashlib.sha256(content).hexdigest()[:16])
+
+
+# ------------------------------------------------------------------ settings <-> widgets <-> URL
+
+WIDGET_PREFIX = "ts_"  # widget key of TrainSettings field f: "ts_" + f
+SETTINGS_KEY = "train_settings"  # the settings the widgets last showed (survive page switches)
+LINK_PROBLEMS_KEY = "train_link_problems"
+
+
+def widget_key(name: str) -> str:
+    """Widget key of TrainSettings field `name`."""
+    return WIDGET_PREFIX + name
+
+
+def _widget_value(name: str, value):
+    return list(value) if name == "compare_ms" else value
+
+
+def settings_from_link(query: dict, ui_limits: dict) -> tuple[TrainSettings, list[str]]:
+    """Settings from an incoming link, clamped to what the widgets offer; problems as sentences."""
+    settings, problems = TrainSettings.from_query(query)
+    changes = {}
+    for name, (low, high) in ui_limits.items():
+        value = getattr(settings, name)
+        if not low <= value <= high:
+            changes[name] = min(max(value, low), high)
+            problems.append(f"{name}={value} is outside what this page offers ({low}..{high}); using {changes[name]}")
+    return dataclasses.replace(settings, **changes), problems
+
+
+def restore_widgets(query: dict, ui_limits: dict) -> None:
+    """Before the widgets: load the link once per session, and refill widget state lost on a page switch."""
+    if SETTINGS_KEY not in st.session_state:
+        settings, problems = settings_from_link(query, ui_limits)
+        st.session_state[SETTINGS_KEY] = settings
+        st.session_state[LINK_PROBLEMS_KEY] = problems
+    settings = st.session_state[SETTINGS_KEY]
+    for name in TrainSettings.__dataclass_fields__:
+        if widget_key(name) not in st.session_state:
+            st.session_state[widget_key(name)] = _widget_value(name, getattr(settings, name))
+
+
+def settings_from_widgets() -> tuple[TrainSettings, str | None]:
+    """The settings the widgets now show (or the last good ones and why, if they do not validate)."""
+    previous = st.session_state[SETTINGS_KEY]
+    values = {}
+    for name in TrainSettings.__dataclass_fields__:
+        value = st.session_state.get(widget_key(name), getattr(previous, name))
+        values[name] = tuple(sorted(value)) if name == "compare_ms" else value
+    try:
+        settings = TrainSettings(**values)
+    except ValueError as error:
+        return previous, str(error)
+    st.session_state[SETTINGS_KEY] = settings
+    return settings, None
+
+
+def write_link(settings: TrainSettings) -> None:
+    """Keep the browser's URL equal to the settings (only the ones that differ from the defaults)."""
+    query = settings.to_query()
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)

@@ -1,0 +1,215 @@
+"""Live training figures: checked against slow loops and the exact geometry, and validated by plotly."""
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from app.figures import training
+from app.figures.style import class_color
+from lsoftmax.angles import angle_stats
+from lsoftmax.geometry import arc_contains, feasible_arcs, margin_gaps
+
+
+def region_scene(n_classes=3, resolution=6, count=40, seed=0):
+    rng = np.random.default_rng(seed)
+    axis = np.linspace(-2, 2, resolution)
+    return training.RegionScene(
+        grid_x=axis,
+        grid_y=axis,
+        grid_class=rng.integers(0, n_classes, (resolution, resolution)),
+        grid_confidence=rng.uniform(1 / n_classes, 1, (resolution, resolution)),
+        inputs=rng.normal(size=(count, 2)),
+        labels=rng.integers(0, n_classes, count),
+        is_test=rng.uniform(size=count) < 0.3,
+        n_classes=n_classes,
+    )
+
+
+def feature_scene(m=3, n_classes=3, count=40, seed=1):
+    rng = np.random.default_rng(seed)
+    angles = np.arange(n_classes) * 2 * math.pi / n_classes + 0.3
+    weights = np.stack([np.cos(angles), np.sin(angles)], axis=1) * rng.uniform(0.5, 2, (n_classes, 1))
+    arcs = feasible_arcs(weights, m)
+    gaps = [(gap.start, gap.end) for gap in margin_gaps(arcs) if gap.width > 0]
+    labels = rng.integers(0, n_classes, count)
+    return training.FeatureScene(
+        features=rng.normal(size=(count, 2)) * 3,
+        labels=labels,
+        is_test=rng.uniform(size=count) < 0.3,
+        weights=weights,
+        arcs=arcs,
+        gaps=gaps,
+        title=f"m = {m}",
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 4, 10])
+def test_decision_codes_match_a_slow_loop(n_classes):
+    rng = np.random.default_rng(n_classes)
+    grid_class = rng.integers(0, n_classes, (7, 5))
+    confidence = rng.uniform(1 / n_classes, 1, (7, 5))
+    codes = training.decision_codes(grid_class, confidence, n_classes)
+    assert codes.dtype == np.uint8 and codes.shape == (7, 5)
+    for (row, col), code in np.ndenumerate(codes):
+        relative = (confidence[row, col] - 1 / n_classes) / (1 - 1 / n_classes)
+        band = min(int(relative * training.LEVELS), training.LEVELS - 1)
+        assert code == grid_class[row, col] * training.LEVELS + band
+
+
+@pytest.mark.parametrize("n_classes", [2, 5, 10])
+def test_colorscale_gives_each_code_its_class_colour(n_classes):
+    scale = training.decision_colorscale(n_classes)
+    positions = [position for position, _ in scale]
+    assert positions[0] == 0 and positions[-1] == pytest.approx(1) and positions == sorted(positions)
+    count = n_classes * training.LEVELS
+    for code in range(count):
+        centre = (code + 0.5) / count
+        color = next(c for (low, c), (high, _) in zip(scale, scale[1:], strict=False) if low <= centre <= high)
+        red, green, blue = (int(class_color(code // training.LEVELS)[i : i + 2], 16) for i in (1, 3, 5))
+        mixed = [int(v) for v in color[4:-1].split(",")]
+        alpha = 0.12 + 0.38 * (code % training.LEVELS) / (training.LEVELS - 1)
+        assert mixed == pytest.approx([255 + alpha * (v - 255) for v in (red, green, blue)], abs=0.51)
+
+
+@pytest.mark.parametrize(("count", "limit"), [(0, 5), (3, 5), (5, 5), (6, 5), (1000, 37)])
+def test_display_subset_is_even_and_bounded(count, limit):
+    chosen = training.display_subset(count, limit)
+    assert len(chosen) == min(count, limit)
+    assert np.all(np.diff(chosen) > 0)
+    if count:
+        assert chosen[0] == 0 and chosen[-1] == count - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.5, 0.7), (0.9, 1.5), (1.0, 1.5), (2.6, 3.0), (3.4, 4.0), (4.0, 5.0), (80.0, 100.0), (0, 1.0)],
+)
+def test_nice_extent(value, expected):
+    assert training.nice_extent(value) == pytest.approx(expected)
+
+
+def test_arc_xy_lies_on_the_circle_between_its_ends():
+    x, y = training.arc_xy(0.5, 2.0, 3.0)
+    np.testing.assert_allclose(np.hypot(x, y), 3.0, rtol=1e-6)
+    angles = np.arctan2(y, x)
+    assert angles[0] == pytest.approx(0.5, abs=1e-6) and angles[-1] == pytest.approx(2.0, abs=1e-6)
+    assert np.all(np.diff(angles) > 0) and np.max(np.diff(angles)) <= training.ARC_STEP + 1e-9
+
+
+def test_arcs_are_drawn_inside_each_class_feasible_directions():
+    scene = feature_scene(m=3)
+    traces = training.margin_traces(scene, extent=4.0, index=2, show_legend=True)
+    for j, trace in enumerate(traces[1:]):
+        x, y = trace["x"], trace["y"]
+        keep = np.isfinite(x)
+        np.testing.assert_allclose(np.hypot(x[keep], y[keep]), training.ARC_RADIUS * 4.0, rtol=1e-5)
+        phi = np.arctan2(y[keep], x[keep])
+        offsets = np.mod(phi[:, None] - np.ravel(scene.arcs[j])[None, :], 2 * math.pi)
+        at_an_end = np.minimum(offsets, 2 * math.pi - offsets).min(axis=1) < 1e-5  # float32 rounding
+        strict = arc_contains(scene.arcs[j], phi) | at_an_end
+        assert strict.all(), f"class {j} arc drawn outside its feasible directions"
+        assert trace["line"]["color"] == class_color(j)
+    assert traces[0]["fill"] == "toself"
+
+
+def test_class_vectors_point_along_w_and_fit_the_panel():
+    scene = feature_scene()
+    traces = training.weight_traces(scene.weights, extent=5.0, index=1)
+    tips = np.array([[trace["x"][1], trace["y"][1]] for trace in traces])
+    norms = np.hypot(scene.weights[:, 0], scene.weights[:, 1])
+    np.testing.assert_allclose(tips / np.hypot(tips[:, :1], tips[:, 1:]), scene.weights / norms[:, None], atol=1e-9)
+    assert np.hypot(tips[:, 0], tips[:, 1]).max() == pytest.approx(training.ARROW_REACH * 5.0)
+    np.testing.assert_allclose(np.hypot(tips[:, 0], tips[:, 1]) / norms, training.ARROW_REACH * 5.0 / norms.max())
+
+
+def test_feature_points_are_split_by_class_and_split():
+    scene = feature_scene(count=60)
+    traces = training.feature_point_traces(scene, 1, show_legend=True)
+    assert len(traces) == 2 * 3
+    drawn = sum(len(trace["x"]) for trace in traces)
+    assert drawn == 60
+    for trace in traces:
+        j = int(trace["name"].split()[-1]) - 1
+        held_out = trace["marker"]["symbol"] == "circle-open"
+        mask = (scene.labels == j) & (scene.is_test == held_out)
+        np.testing.assert_array_equal(np.sort(trace["x"]), np.sort(scene.features[mask, 0]))
+
+
+def test_region_traces_draw_the_grid_codes_and_every_point_once():
+    scene = region_scene(count=50)
+    traces = training.region_traces(scene, 1)
+    heatmap = traces[0]
+    np.testing.assert_array_equal(
+        heatmap["z"], training.decision_codes(scene.grid_class, scene.grid_confidence, scene.n_classes)
+    )
+    points = [trace for trace in traces[1:] if trace.get("showlegend") is False]
+    assert sum(len(trace["x"]) for trace in points) == 50
+    for trace in points:
+        held_out = trace["name"] == "test points"
+        mask = scene.is_test == held_out
+        np.testing.assert_array_equal(trace["x"], scene.inputs[mask, 0])
+        np.testing.assert_array_equal(trace["marker"]["color"], scene.labels[mask])
+    legend = [trace["name"] for trace in traces[1:] if trace.get("showlegend") is not False]
+    assert legend == ["train points", "test points"]
+
+
+def test_single_figure_is_valid_plotly_and_square():
+    figure = training.single_figure(region_scene(), feature_scene(), feature_extent=5.0)
+    validated = go.Figure(figure)  # raises on any unknown property
+    assert validated.layout.yaxis2.scaleanchor == "x2" and validated.layout.xaxis2.range == (-5.0, 5.0)
+    assert validated.layout.uirevision == training.UI_REVISION
+    assert validated.data[0].type == "heatmap" and validated.data[0].xaxis == "x"
+
+
+def test_compare_figure_has_one_column_per_model():
+    models = [feature_scene(m=m) for m in (1, 2, 4)]
+    figure = training.compare_figure([region_scene()] * 3, models, feature_extent=5.0)
+    validated = go.Figure(figure)
+    titles = [annotation.text for annotation in validated.layout.annotations]
+    assert titles[::2] == ["features, m = 1", "features, m = 2", "features, m = 4"]
+    assert validated.layout.yaxis4.scaleanchor == "x4" and validated.layout.xaxis4.range == (-2.0, 2.0)
+    assert {trace.xaxis for trace in validated.data} == {f"x{i}" if i > 1 else "x" for i in range(1, 7)}
+    with pytest.raises(ValueError, match="regions empty or as many"):
+        training.compare_figure([region_scene()], models, feature_extent=5.0)
+
+
+def test_compare_figure_without_regions_draws_features_only():
+    models = [feature_scene(m=m) for m in (1, 4)]
+    validated = go.Figure(training.compare_figure([], models, feature_extent=5.0))
+    assert [annotation.text for annotation in validated.layout.annotations] == ["features, m = 1", "features, m = 4"]
+    assert {trace.xaxis for trace in validated.data} == {"x", "x2"}
+    assert not [trace for trace in validated.data if trace.type == "heatmap"]
+    assert validated.layout.height == training.COMPARE_HEIGHTS[0]
+
+
+@pytest.mark.parametrize("model_count", [1, 3])
+def test_history_figure_draws_every_series(model_count):
+    steps = np.arange(1, 11)
+    rng = np.random.default_rng(0)
+    history = {"step": steps, **{key: rng.uniform(0.1, 1, (10, model_count)) for key, *_ in training.HISTORY_SERIES}}
+    names = [f"m = {m}" for m in range(1, model_count + 1)]
+    figure = training.history_figure(history, names)
+    validated = go.Figure(figure)
+    assert len(validated.data) == len(training.HISTORY_SERIES) * model_count
+    for (_, panel, *_), trace in zip(
+        [series for series in training.HISTORY_SERIES for _ in range(model_count)], figure["data"], strict=True
+    ):
+        assert trace["xaxis"] == ("x" if panel == 0 else f"x{panel + 1}")
+    np.testing.assert_allclose(figure["data"][0]["y"], history["train_loss"][:, 0], rtol=1e-6)
+    assert validated.layout.yaxis.type == "log" and validated.layout.yaxis3.type == "log"
+    history["lambda"][3] = 0.0  # a schedule that reaches zero cannot use a log axis
+    assert go.Figure(training.history_figure(history, names)).layout.yaxis3.type == "linear"
+
+
+def test_angle_tables_show_the_stats():
+    features = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]])
+    weights = np.array([[1.0, 0.0], [0.0, 3.0]])
+    stats = angle_stats(features, np.array([0, 0, 1]), weights)
+    rows = training.angle_table([stats], ["m = 2"])
+    assert rows[0] == {"class": "class 1", "angle to own W (deg)": "22.5 ± 22.5", "|W|": "1"}
+    assert rows[1]["angle to own W (deg)"] == "0.0 ± 0.0" and rows[1]["|W|"] == "3"
+    summary = training.model_table([stats, stats], ["m = 1", "m = 2"])
+    assert summary[1]["smallest angle between class vectors (deg)"] == "90.0"
+    assert summary[0]["mean |x|"] == f"{(1 + math.sqrt(2) + 2) / 3:.3g}"
