@@ -33,20 +33,21 @@ SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the ang
 MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2")))  # per process
 
 _training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
-_torch_threads_lock = threading.Lock()
-_torch_threads_set = False
+_torch_threads = threading.local()
 
 
 def set_torch_threads_once() -> None:
-    """One intra-op thread per process (the models are tiny; threads only contend), set once."""
-    global _torch_threads_set
-    with _torch_threads_lock:
-        if _torch_threads_set:
-            return
-        import torch
+    """One intra-op torch thread (the models are tiny; more threads only contend).
 
-        torch.set_num_threads(1)
-        _torch_threads_set = True
+    torch keeps this setting per thread (threads started later inherit it) and Streamlit
+    runs every script run in a thread of its own, so it is set once in each thread.
+    """
+    if getattr(_torch_threads, "done", False):
+        return
+    import torch
+
+    torch.set_num_threads(1)
+    _torch_threads.done = True
 
 
 @dataclass

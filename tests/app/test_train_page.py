@@ -271,12 +271,25 @@ def test_a_busy_process_skips_training_but_not_the_redraw():
     assert session.train_steps(run, 10).steps == 10
 
 
-def test_torch_threads_are_set_once_per_process():
+@pytest.mark.parametrize("threads_before", [2, 3])
+def test_torch_threads_are_one_in_every_script_thread(threads_before):
+    """Each Streamlit script run has its own thread, and torch's setting is per thread."""
+    import threading
+
     import torch
 
-    session.set_torch_threads_once()
-    session.set_torch_threads_once()
-    assert torch.get_num_threads() == 1
+    seen = []
+
+    def script_run():
+        torch.set_num_threads(threads_before)  # whatever the thread started with
+        session.set_torch_threads_once()
+        session.set_torch_threads_once()
+        seen.append(torch.get_num_threads())
+
+    thread = threading.Thread(target=script_run)
+    thread.start()
+    thread.join()
+    assert seen == [1]
 
 
 def test_a_link_to_custom_data_without_the_csv_says_so_and_uses_a_generated_dataset():
