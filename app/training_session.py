@@ -31,6 +31,9 @@ ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more th
 ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
 MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2")))  # per process
+# The trainer picks CUDA when present. These models are so small that a GPU runs them slower
+# than one CPU core (bench/train.py), so a deployment can pin the CPU with LSOFTMAX_DEVICE=cpu.
+FORCE_CPU = os.environ.get("LSOFTMAX_DEVICE", "").strip().lower() == "cpu"
 
 _training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
 _torch_threads = threading.local()
@@ -90,7 +93,8 @@ def new_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
     set_torch_threads_once()
     from lsoftmax.train import Trainer
 
-    return Run(settings=settings, data_id=data_id, trainer=Trainer(settings, data=data))
+    trainer = Trainer(settings, data=data, device="cpu" if FORCE_CPU else None)
+    return Run(settings=settings, data_id=data_id, trainer=trainer)
 
 
 def ensure_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:

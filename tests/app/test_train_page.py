@@ -297,3 +297,15 @@ def test_a_link_to_custom_data_without_the_csv_says_so_and_uses_a_generated_data
     assert any("CSV" in warning.value for warning in at.warning)
     assert at.selectbox(key="ts_dataset").value == "blobs"
     assert step_count(at) == 0
+
+
+@pytest.mark.parametrize(("value", "forced"), [("cpu", True), (" CPU ", True), ("cuda", False), ("", False)])
+def test_lsoftmax_device_cpu_pins_the_cpu(monkeypatch, value, forced):
+    import importlib
+
+    monkeypatch.setenv("LSOFTMAX_DEVICE", value)
+    try:
+        assert importlib.reload(session).FORCE_CPU is forced
+    finally:
+        monkeypatch.delenv("LSOFTMAX_DEVICE")
+        importlib.reload(session)
