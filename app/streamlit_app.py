@@ -19,6 +19,7 @@ navigation = st.navigation(
     {
         "Learn": [
             st.Page(PAGES / "about.py", title="About L-Softmax", icon=":material/school:", default=True),
+            st.Page(PAGES / "lesson.py", title="Guided lesson", icon=":material/route:", url_path="lesson"),
             st.Page(
                 PAGES / "binary.py", title="Two classes (Figure 4)", icon=":material/call_split:", url_path="binary"
             ),

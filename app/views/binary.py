@@ -1,6 +1,7 @@
 """Two classes (the paper's Figure 4): move m, |W1|, |W2| and theta12, see the boundaries and the margin."""
 
 from dataclasses import replace
+from functools import partial
 from math import degrees, radians
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import streamlit as st
 
 from app import links
 from app.figures.geometry import plane_figure, sweep_figure
+from app.figures.gif import margin_caption, png_export_config, sweep_gif
 from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view
 from lsoftmax.explain import sample_readout
 from lsoftmax.geometry import equal_norm_margin
@@ -43,6 +45,16 @@ def cached_sweep(norm1, norm2, theta12_deg):
     """The m = 1..8 animation for these norms and angle."""
     scenes = [binary_view(norm1, norm2, theta12_deg, m).scene for m in range(1, 9)]
     return sweep_figure(scenes, [str(m) for m in range(1, 9)], title="m = 1 … 8, played in your browser")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_gif(norm1, norm2, theta12_deg) -> bytes:
+    """The m = 1..8 sweep as an animated GIF for slides (built only when someone downloads it)."""
+    margins = range(1, 9)
+    views = [binary_view(norm1, norm2, theta12_deg, m) for m in margins]
+    captions = [margin_caption(m, view.boundaries.margin) for m, view in zip(margins, views, strict=True)]
+    footer = f"|W1| = {norm1:g}   |W2| = {norm2:g}   angle {theta12_deg:g}°   grey: margin (no class)"
+    return sweep_gif([view.scene for view in views], captions, footer)
 
 
 def apply_preset(norms):
@@ -140,7 +152,16 @@ view = cached_view(values["norm1"], values["norm2"], values["theta12"], values["
 scene = replace(view.scene, sample=binary_sample(values["theta12"], values["x_angle"], values["x_norm"]))
 plot, numbers = st.columns([3, 2], gap="medium")
 title = f"m = {values['m']}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
-plot.plotly_chart(plane_figure(scene, title), key="plane", config={"displayModeBar": False})
+plot.plotly_chart(plane_figure(scene, title), key="plane", config=png_export_config("lsoftmax-two-classes"))
+plot.download_button(
+    "Download GIF of the m sweep (m = 1 … 8)",
+    data=partial(cached_gif, values["norm1"], values["norm2"], values["theta12"]),
+    file_name=f"lsoftmax-m-sweep-{values['norm1']:g}-{values['norm2']:g}-{values['theta12']}deg.gif",
+    mime="image/gif",
+    icon=":material/gif_box:",
+    on_click="ignore",
+    key="sweep-gif",
+)
 with numbers:
     margin_numbers(view, values)
     sample_numbers(view, values)
@@ -148,7 +169,7 @@ if values["sweep"]:
     st.plotly_chart(
         cached_sweep(values["norm1"], values["norm2"], values["theta12"]),
         key="sweep-chart",
-        config={"displayModeBar": False},
+        config=png_export_config("lsoftmax-m-sweep"),
     )
 st.markdown((ASSETS / "binary.md").read_text())
 links.show_share_link("binary", PARAMS)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import links
 from app.figures.geometry import plane_figure
+from app.figures.gif import png_export_config
 from app.figures.scenes import multiclass_scene
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -146,7 +147,7 @@ except ValueError as error:  # say what the library rejected instead of showing 
     st.error(f"These class vectors cannot be drawn: {error}")
     st.stop()
 plot, numbers = st.columns([3, 2], gap="medium")
-plot.plotly_chart(plane_figure(scene, f"K = {k}, m = {m}"), key="plane", config={"displayModeBar": False})
+plot.plotly_chart(plane_figure(scene, f"K = {k}, m = {m}"), key="plane", config=png_export_config("lsoftmax-k-classes"))
 with numbers:
     st.subheader("Margins between neighbours")
     st.table(margin_table(gaps), hide_index=True)

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app import links
+from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
 from lsoftmax import LambdaSchedule, MultiplicativeSchedule, psi
 from lsoftmax.explain import blended_psi, chebyshev_coefficients
@@ -99,11 +100,17 @@ curve = curve_controls()
 schedule = schedule_controls()
 left, right = st.columns(2, gap="medium")
 with left:
-    st.plotly_chart(psi_chart(curve["m_max"], curve["m"], curve["lam"]), key="psi", config={"displayModeBar": False})
+    st.plotly_chart(
+        psi_chart(curve["m_max"], curve["m"], curve["lam"]), key="psi", config=png_export_config("lsoftmax-psi")
+    )
     expansion(curve["m"])
 with right:
     steps, curves, power_law = schedule_curves(schedule)
-    st.plotly_chart(schedule_figure(steps, curves, schedule["log"]), key="schedule", config={"displayModeBar": False})
+    st.plotly_chart(
+        schedule_figure(steps, curves, schedule["log"]),
+        key="schedule",
+        config=png_export_config("lsoftmax-lambda-schedule"),
+    )
     schedule_readouts(power_law)
 st.markdown((ASSETS / "psi.md").read_text())
 links.show_share_link("psi", PARAMS)

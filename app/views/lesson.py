@@ -1,0 +1,145 @@
+"""A guided lesson, from plain softmax to the margin, in eight steps bound to the URL (?step=3).
+
+Each step shows its text (assets/lessons/NN-name.md), a small static figure drawn by the
+explorers' own figure functions at the step's settings, and a link that opens exactly that
+state in the explorer (a preset of app/presets.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app import links
+from app.figures.geometry import plane_figure, sweep_figure
+from app.figures.psi import psi_figure, schedule_figure
+from app.figures.scenes import binary_view, multiclass_scene
+from app.presets import PRESETS
+from lsoftmax import LambdaSchedule, psi
+from lsoftmax.settings import TrainSettings
+
+LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
+FIGURE_HEIGHT = 520  # px: the figure shares the row with the text
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the lesson."""
+
+    title: str
+    text_file: str  # in assets/lessons
+    preset: str  # key of app.presets.PRESETS: the state the figure shows and the link opens
+    figure: str  # a key of FIGURES
+
+
+STEPS = (
+    Step("Plain softmax: one boundary, no margin", "01-softmax.md", "softmax-two-classes", "plane"),
+    Step("ψ: the true class is handicapped", "02-psi.md", "figure3-psi", "psi"),
+    Step("m = 2 opens a margin", "03-margin.md", "first-margin", "plane"),
+    Step("Unequal norms shift the boundaries", "04-norms.md", "figure4-w1-longer", "plane"),
+    Step("K classes and the margin table", "05-k-classes.md", "ten-classes-one-short", "multiclass"),
+    Step("λ annealing: softmax first, the margin later", "06-lambda.md", "mnist-lambda", "schedule"),
+    Step("Training live: thinner wedges as m grows", "07-training.md", "figure2-live", "wedges"),
+    Step("Test time: the plain argmax decides", "08-test-time.md", "test-time-argmax", "plane"),
+)
+STEP = links.Param("step", 1, 1, len(STEPS))
+
+
+def plane(query: dict):
+    """The two-class plane at a binary preset's settings."""
+    m, norm1, theta12 = int(query["m"]), float(query["n1"]), float(query["t12"])
+    norm2 = norm1 if query.get("lock") == "true" else float(query["n2"])
+    view = binary_view(norm1, norm2, theta12, m, field_kind=query.get("field", "off"))
+    title = f"m = {m}, |W1| = {norm1:g}, |W2| = {norm2:g}, θ12 = {theta12:g}°"
+    return plane_figure(view.scene, title, height=FIGURE_HEIGHT)
+
+
+def multiclass(query: dict):
+    """K evenly spaced class vectors at a multiclass preset's settings."""
+    k, m = int(query["k"]), int(query["m"])
+    angles = [round(360 * j / k) for j in range(k)]  # the explorer's even spacing
+    norms = [float(query.get(f"n{j + 1}", 2.0)) for j in range(k)]
+    scene, _ = multiclass_scene(angles, norms, m)
+    return plane_figure(scene, f"K = {k}, m = {m}, |W1| = {norms[0]:g}", height=FIGURE_HEIGHT)
+
+
+def psi_curves(query: dict):
+    """Figure 3: psi for m = 1..mmax against cos."""
+    theta = np.linspace(0.0, np.pi, 181)
+    curves = {f"ψ, m = {m}": psi(theta, m) for m in range(1, int(query["mmax"]) + 1)}
+    figure = psi_figure(np.degrees(theta), curves, np.cos(theta))
+    return figure.update_layout(height=FIGURE_HEIGHT)
+
+
+def schedule(query: dict):
+    """The power-law lambda schedule of a psi preset, on a log axis."""
+    power_law = LambdaSchedule(float(query["base"]), float(query["gamma"]), float(query["power"]), float(query["lmin"]))
+    steps = np.unique(np.linspace(0, int(query["iters"]), 300).astype(int))
+    curves = {"λ, the paper's MNIST schedule": np.array([power_law(int(t)) for t in steps])}
+    return schedule_figure(steps, curves, log_y=True).update_layout(height=FIGURE_HEIGHT)
+
+
+def wedges(query: dict):
+    """Where training must put the features: the feasible wedges of K evenly spaced classes, one frame per m."""
+    settings, _ = TrainSettings.from_query(query)
+    k, margins = settings.effective_classes, settings.margins
+    angles = [round(360 * j / k) for j in range(k)]
+    scenes = [multiclass_scene(angles, [2.0] * k, m)[0] for m in margins]
+    title = f"Where the features must go: {k} classes, m = {margins[0]} … {margins[-1]}"
+    figure = sweep_figure(scenes, [str(m) for m in margins], title=title).update_layout(height=FIGURE_HEIGHT + 80)
+    figure.layout.sliders[0].update(x=0.45, len=0.55)  # clear of the Play/Pause buttons in a half-width column
+    return figure
+
+
+FIGURES = {"plane": plane, "multiclass": multiclass, "psi": psi_curves, "schedule": schedule, "wedges": wedges}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def step_figure(index: int):
+    """The figure of step index (0-based); cached: it never changes."""
+    step = STEPS[index]
+    return FIGURES[step.figure](PRESETS[step.preset].query)
+
+
+def move(delta: int) -> None:
+    """Back/Next callback: go delta steps from the current one, staying within the lesson."""
+    current = st.session_state.get(STEP.key, STEP.default)
+    st.session_state[STEP.key] = min(len(STEPS), max(1, current + delta))
+
+
+def navigation() -> int:
+    """Back, the step picker (bound to ?step=) and Next; returns the current step (1-based)."""
+    back, picker, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    with picker:
+        number = st.pagination(len(STEPS), max_visible_pages=len(STEPS), key=STEP.key, bind=links.BIND, width="stretch")
+    back.button("◀ Back", on_click=move, args=(-1,), disabled=number <= 1, width="stretch", key="back")
+    forward.button(
+        "Next ▶", on_click=move, args=(1,), disabled=number >= len(STEPS), width="stretch", key="next", type="primary"
+    )
+    return number
+
+
+def explorer_link(preset) -> None:
+    """The button that opens the step's state in the explorer, and what it shows."""
+    with st.container(border=True):
+        st.page_link(
+            preset.page_file, label="**Open this in the explorer**", query_params=preset.query,
+            icon=":material/open_in_new:", width="stretch",
+        )  # fmt: skip
+        st.caption(f"**{preset.title}.** {preset.description}  Link: `{preset.link}`")
+
+
+st.title("Guided lesson: from softmax to the margin")
+links.notice_invalid_params((STEP,))
+number = navigation()
+step = STEPS[number - 1]
+st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
+st.header(f"{number}. {step.title}")
+text, figure = st.columns([1, 1], gap="large")
+with text:
+    st.markdown((LESSONS / step.text_file).read_text())
+    explorer_link(PRESETS[step.preset])
+figure.plotly_chart(step_figure(number - 1), key=f"lesson-figure-{number}", config={"displayModeBar": False})

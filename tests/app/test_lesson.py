@@ -1,0 +1,143 @@
+"""The guided lesson in AppTest, through the real entry point (its explorer links need the
+navigation): every step renders, Back/Next move and write ?step=, a link opens its step, a bad
+step shows the notice, and the figures show the numbers the text promises."""
+
+import json
+import math
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lsoftmax.geometry import binary_boundaries
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = str(ROOT / "app" / "streamlit_app.py")
+LESSONS = ROOT / "assets" / "lessons"
+STEP_COUNT = 8
+TITLES = {  # step -> words its heading must contain
+    1: "softmax", 2: "ψ", 3: "m = 2", 4: "norms", 5: "K classes", 6: "λ", 7: "Training", 8: "Test time",
+}  # fmt: skip
+
+
+def open_lesson(step=None) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=90)
+    at.switch_page("views/lesson.py")
+    if step is not None:
+        at.query_params["step"] = step
+    return at.run()
+
+
+def heading(at: AppTest) -> str:
+    return at.header[0].value
+
+
+def shown_step(at: AppTest) -> int:
+    return int(heading(at).split(".")[0])
+
+
+def link_notice(at: AppTest) -> str:
+    return " ".join(w.value for w in at.warning if "ignored" in w.value)
+
+
+@pytest.mark.parametrize("step", range(1, STEP_COUNT + 1))
+def test_every_step_renders_its_text_figure_and_explorer_link(step):
+    at = open_lesson(str(step))
+    assert not at.exception, at.exception
+    assert not link_notice(at)
+    assert shown_step(at) == step and TITLES[step] in heading(at)
+    text_files = sorted(LESSONS.glob(f"{step:02d}-*.md"))
+    assert len(text_files) == 1
+    first_line = text_files[0].read_text().splitlines()[0]
+    assert any(first_line in md.value for md in at.markdown)
+    links = at.get("page_link")
+    assert len(links) == 1 and "Open this in the explorer" in links[0].proto.label
+    assert at.get("progress")[0].proto.value == int(100 * step / STEP_COUNT)
+    assert at.get("progress")[0].proto.text == f"Step {step} of {STEP_COUNT}"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_next_twice_then_back_moves_and_writes_the_url():
+    at = open_lesson()
+    assert shown_step(at) == 1
+    assert at.button(key="back").disabled
+    at.button(key="next").click().run()
+    at.button(key="next").click().run()
+    assert shown_step(at) == 3
+    assert at.query_params["step"] == "3"
+    at.button(key="back").click().run()
+    assert shown_step(at) == 2
+    assert not at.exception
+
+
+def test_next_is_disabled_on_the_last_step_and_the_picker_jumps():
+    at = open_lesson(str(STEP_COUNT))
+    assert at.button(key="next").disabled
+    at.pagination(key="step").select(5).run()
+    assert shown_step(at) == 5
+
+
+@pytest.mark.parametrize(("raw", "message"), [("99", "step=99 is outside 1..8"), ("abc", "step=abc is not a number"),
+                                              ("0", "step=0 is outside 1..8"), ("", "step is empty")])  # fmt: skip
+def test_a_bad_step_shows_the_notice_and_opens_step_one(raw, message):
+    at = open_lesson(raw)
+    assert not at.exception
+    assert message in link_notice(at)
+    assert shown_step(at) == 1
+
+
+def plane_notes(at: AppTest) -> list[str]:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return [note.get("text", "") for note in spec["layout"]["annotations"]]
+
+
+def test_step_three_draws_the_closed_form_margin():
+    at = open_lesson("3")
+    expected = (2 - 1) / (2 + 1) * 90  # (m - 1)/(m + 1) * theta12 at m = 2, 90 degrees
+    assert f"margin {expected:.1f}°" in plane_notes(at)
+
+
+def test_step_seven_animates_the_wedges_of_the_compared_margins():
+    spec = json.loads(open_lesson("7").get("plotly_chart")[0].proto.spec)
+    assert [frame["name"] for frame in spec["frames"]] == ["1", "2", "3", "4"]
+
+
+def test_step_one_has_no_margin_and_step_eight_shows_the_softmax_field():
+    assert not any(note.startswith("margin") for note in plane_notes(open_lesson("1")))
+    spec = json.loads(open_lesson("8").get("plotly_chart")[0].proto.spec)
+    assert any(trace["type"] == "heatmap" for trace in spec["data"])
+
+
+@pytest.mark.parametrize("step", range(1, STEP_COUNT + 1))
+def test_explorer_link_carries_the_same_settings_as_the_figure(step):
+    at = open_lesson(str(step))
+    link = at.get("page_link")[0].proto
+    query = dict(parse_qsl(link.query_string))
+    assert query, "the explorer link must carry the step's state"
+    if step in (1, 3, 8):  # the binary plane: its title states m and the angle
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        title = spec["layout"]["title"]["text"]
+        assert f"m = {query['m']}," in title and f"θ12 = {query['t12']}°" in title
+        assert link.page.endswith("binary")
+
+
+def test_the_numbers_of_step_four_match_the_library():
+    """The prose quotes rounded boundaries for |W1| = 3, |W2| = 1.5, m = 4, 90 degrees: keep them true."""
+    text = (LESSONS / "04-norms.md").read_text()
+    found = binary_boundaries(3.0, 1.5, math.radians(90), 4)
+    quoted = {
+        "63": math.degrees(found.softmax),
+        "20": math.degrees(found.class1),
+        "15": 90 - math.degrees(found.class2),
+        "55": math.degrees(found.margin),
+    }
+    for shown, exact in quoted.items():
+        assert f"{shown}^\\circ" in text
+        assert abs(exact - int(shown)) < 0.6, (shown, exact)
+
+
+def test_lesson_markdown_has_balanced_math():
+    for path in LESSONS.glob("*.md"):
+        text = path.read_text()
+        assert text.count("$") % 2 == 0, path.name
