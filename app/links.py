@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -128,12 +128,23 @@ def link_query(values: Mapping[str, object], params: Sequence[Param]) -> str:
     return urlencode(pairs)
 
 
+def page_url(current_url: str, base_path: str, page_path: str) -> str:
+    """The URL of page_path in the app that current_url (any page of it) belongs to.
+
+    current_url already holds the page the browser is on, so only its scheme and host are
+    kept; base_path is the server's baseUrlPath. Relative ("/binary") when the URL is unknown.
+    """
+    parts = urlsplit(current_url or "")
+    root = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    segments = [segment for segment in (base_path.strip("/"), page_path.strip("/")) if segment]
+    return f"{root}/{'/'.join(segments)}"
+
+
 def share_link(page_path: str, params: Sequence[Param]) -> str:
     """The link that reopens this page in its current state (absolute when the browser URL is known)."""
     values = {param.key: st.session_state[param.key] for param in params if param.key in st.session_state}
     query = link_query(values, params)
-    base = (st.context.url or "").rstrip("/")
-    path = f"{base}/{page_path}".rstrip("/") if page_path else (base or "/")
+    path = page_url(st.context.url or "", st.get_option("server.baseUrlPath") or "", page_path)
     return f"{path}?{query}" if query else path
 
 

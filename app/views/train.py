@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import training_session as session
 from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
+from app.links import page_url
 from app.live_chart import live_chart
 from lsoftmax.datasets import DATASETS
 from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
@@ -236,9 +237,9 @@ def slow_views(run: session.Run) -> None:
 def share_link(settings: TrainSettings) -> None:
     """The link that reopens these settings."""
     query = urllib.parse.urlencode(settings.to_query())
-    base = (st.context.url or "").split("?")[0]
+    base = page_url(st.context.url or "", st.get_option("server.baseUrlPath") or "", "train")
     with st.expander("Link to these settings"):
-        st.code(f"{base}?{query}" if query else base or "/train", language=None, wrap_lines=True)
+        st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 
 
 def page() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.links import Param, invalid_params, link_query
+from app.links import Param, invalid_params, link_query, page_url
 
 M = Param("m", 4, 1, 8)
 NORM = Param("n1", 2.0, 0.1, 5.0)
@@ -71,3 +71,18 @@ def test_link_query_holds_only_non_default_values(values, expected):
 def test_with_default_keeps_everything_else():
     moved = M.with_default(6)
     assert (moved.key, moved.default, moved.low, moved.high) == ("m", 6, 1, 8)
+
+
+@pytest.mark.parametrize(
+    ("current", "base_path", "page", "expected"),
+    [
+        # the browser's URL already names the page it is on: it must not be repeated
+        ("http://127.0.0.1:8501/multiclass", "", "multiclass", "http://127.0.0.1:8501/multiclass"),
+        ("http://127.0.0.1:8501/psi", "", "binary", "http://127.0.0.1:8501/binary"),
+        ("http://127.0.0.1:8501/", "", "", "http://127.0.0.1:8501/"),
+        ("https://lab.example.org/course/psi", "/course/", "psi", "https://lab.example.org/course/psi"),
+        ("", "", "binary", "/binary"),
+    ],
+)
+def test_page_url_names_the_page_once(current, base_path, page, expected):
+    assert page_url(current, base_path, page) == expected

@@ -112,9 +112,25 @@ def assert_no_exception(page) -> None:
     assert page.get_by_text("Page not found").count() == 0, "the URL did not match a page"
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot to assets/screenshots/<name>.png (the README uses them)."""
+def screenshot(page, name: str, max_height: int = 4000) -> Path:
+    """Save the whole page to assets/screenshots/<name>.png (the README uses them).
+
+    Streamlit scrolls inside its own container, so a full-page capture would stop at the
+    window: the window is made as tall as the content for the shot, then put back.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size
+    content = page.evaluate(
+        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stSidebarContent"]']
+            .map(selector => document.querySelector(selector))
+            .filter(Boolean).map(element => element.scrollHeight))"""
+    )
+    height = min(max_height, max(viewport["height"], int(content)))
+    page.set_viewport_size({"width": viewport["width"], "height": height})
+    try:
+        page.wait_for_timeout(300)  # let plotly re-layout to the new window
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(viewport)
     return path

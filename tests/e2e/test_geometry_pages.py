@@ -38,9 +38,17 @@ def test_binary_page_follows_the_slider_and_the_link(page, app_url):
     expect(first_metric(page)).to_have_text("60.00°")
     expect(plot_title(page)).to_contain_text("m = 5")
     expect(page).to_have_url(re.compile(r"/binary\?.*m=5"))
-    expect(page.locator("code").filter(has_text="m=5")).to_be_visible()
+    shown_link = page.locator("code").filter(has_text="m=5")
+    expect(shown_link).to_be_visible()
     assert_no_exception(page)
     screenshot(page, "binary")
+
+    link = shown_link.inner_text().strip()  # the link a teacher copies reopens this state
+    assert link.startswith(f"{app_url}/binary?"), link
+    page.goto(link)
+    wait_ready(page)
+    expect(first_metric(page)).to_have_text("60.00°")
+    assert_no_exception(page)
 
     open_page(page, app_url, "binary?m=2&t12=120&field=L-Softmax")
     expect(first_metric(page)).to_have_text("40.00°")  # 1/3 * 120
