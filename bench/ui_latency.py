@@ -20,9 +20,8 @@ import argparse
 import statistics
 import time
 
-from playwright.sync_api import sync_playwright
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, wait_ready
+from bench.browser import new_page, served_app
+from tests.e2e.conftest import wait_ready
 
 # name -> (path with query, chart container key, slider key)
 SCENARIOS = {
@@ -102,21 +101,14 @@ def table(results: dict) -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    process, url = start_server()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            results = {}
-            for name, scenario in SCENARIOS.items():
-                if args.only not in name:
-                    continue
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                results[name] = measure(page, url, scenario, args.changes)
-                page.close()
-            browser.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    results = {}
+    with served_app() as (browser, url):
+        for name, scenario in SCENARIOS.items():
+            if args.only not in name:
+                continue
+            page = new_page(browser)
+            results[name] = measure(page, url, scenario, args.changes)
+            page.close()
     print(table(results))
     print("\nGoal: median under 250 ms and under 150 KB per update.")
 

@@ -18,9 +18,7 @@ import os
 import statistics
 import time
 
-from playwright.sync_api import sync_playwright
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server
+from bench.browser import new_page, served_app
 
 MODES = {"one model (m = 4)": "", "compare m = 1, 2, 3, 4": "?compare_ms=1,2,3,4"}
 COMPONENT = b"lsoftmax_live_chart"
@@ -125,19 +123,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     from app.live_chart import _JS, plotly_bundle_gzip
 
-    process, url = start_server()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            results = {}
-            for mode, query in MODES.items():
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                results[mode] = browser_mode(page, url, query, args.seconds)
-                page.close()
-            browser.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    results = {}
+    with served_app() as (browser, url):
+        for mode, query in MODES.items():
+            page = new_page(browser)
+            results[mode] = browser_mode(page, url, query, args.seconds)
+            page.close()
     server = {mode: server_tick_ms(tuple(int(m) for m in q.split("=")[1].split(",")) if q else (), args.ticks)
               for mode, q in MODES.items()}  # fmt: skip
     from app.training_session import DEFAULT_STEPS_PER_TICK
