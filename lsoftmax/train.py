@@ -59,7 +59,7 @@ __all__ = ["TrainSettings", "Trainer", "TrainReport", "Snapshot", "AngleStats", 
 
 MAX_FEATURE_NORM = 1e4  # mean |x| above this counts as divergence (L-Softmax can blow norms up)
 HISTORY_ROWS = 1000  # history keeps at most this many rows
-HISTORY_EVERY = 10  # first stride between history rows; doubles each time the buffer fills
+HISTORY_EVERY = 20  # first stride between history rows; doubles each time the buffer fills
 CHECK_EVERY = 200  # steps between divergence checks (one device sync each)
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
