@@ -23,7 +23,7 @@ from lsoftmax.geometry import feasible_arcs, margin_gaps
 from lsoftmax.settings import TrainSettings
 
 RUN_KEY = "train_run"  # st.session_state key of the Run
-TICK_SECONDS = 0.08  # the fragment's run_every while playing
+TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
 DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
 GRID_RESOLUTION = 60  # decision grid cells per side
