@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.figures.geometry import plane_figure
 from app.figures.scenes import BINARY_DEFAULTS, binary_view
+from app.presets import PRESETS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 ABOUT_HEIGHT = 560  # px: the figure shares the row with the text
@@ -29,3 +30,12 @@ text.markdown((ASSETS / "about.md").read_text())
 with figure:
     st.plotly_chart(default_figure(), key="about-figure", config={"displayModeBar": False, "staticPlot": True})
     st.page_link("views/binary.py", label="Move the sliders yourself: Two classes (Figure 4)", icon=":material/tune:")
+
+st.header("Ready-made states for a class")
+st.caption("Each opens a page exactly as described; the link in the address bar can be shared as it is.")
+left, right = st.columns(2, gap="large")
+for index, preset in enumerate(PRESETS.values()):
+    with left if index % 2 == 0 else right:
+        st.page_link(preset.page_file, label=f"**{preset.title}**", query_params=preset.query, icon=":material/link:")
+        st.caption(preset.description)
+st.page_link("views/lesson.py", label="**Or follow the guided lesson, step by step**", icon=":material/route:")
