@@ -32,7 +32,7 @@ test: lint
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
 
 bench: $(VENV)/.dev-installed
-	OMP_NUM_THREADS=1 $(BIN)/python bench/loss.py
+	for name in loss train memory ui_latency ui_train; do OMP_NUM_THREADS=1 $(BIN)/python -m bench.$$name || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
