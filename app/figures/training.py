@@ -470,18 +470,21 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
 
 
 def angle_table(angles: list, model_names: list[str]) -> list[dict]:
-    """Rows for the angle dashboard, one per class: mean +- std angle of x to its own W_y and |W_j|, per model.
+    """Rows for the angle dashboard, one per class: mean +- std angle of x to its own W_y and |W_j|.
 
-    angles holds one lsoftmax.angles.AngleStats per model (degrees).
+    angles holds one lsoftmax.angles.AngleStats per model (degrees). One model gets two
+    columns; several get one column each (angle and |W| together) so the table stays narrow.
     """
     rows = []
     for j in range(len(angles[0].weight_norms)):
         row = {"class": f"class {j + 1}"}
         for stats, name in zip(angles, model_names, strict=True):
-            prefix = f"{name}: " if len(model_names) > 1 else ""
-            mean, std = stats.class_mean_deg[j], stats.class_std_deg[j]
-            row[f"{prefix}angle to own W (deg)"] = "-" if np.isnan(mean) else f"{mean:.1f} ± {std:.1f}"
-            row[f"{prefix}|W|"] = f"{stats.weight_norms[j]:.3g}"
+            mean, std, norm = stats.class_mean_deg[j], stats.class_std_deg[j], stats.weight_norms[j]
+            angle = "-" if np.isnan(mean) else f"{mean:.1f} ± {std:.1f}"
+            if len(model_names) == 1:
+                row["angle to own W (deg)"], row["|W|"] = angle, f"{norm:.3g}"
+            else:
+                row[f"{name}: angle to W (deg), |W|"] = f"{angle}, {norm:.3g}"
         rows.append(row)
     return rows
 
