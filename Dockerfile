@@ -24,7 +24,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 1000 lab
 WORKDIR /home/lab/app
 
-COPY requirements.txt pyproject.toml README.md ./
+COPY requirements.txt pyproject.toml README.md LICENSE ./
 COPY lsoftmax ./lsoftmax
 RUN pip install -r requirements.txt && pip install --no-deps .
 

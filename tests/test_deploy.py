@@ -86,3 +86,25 @@ def test_entrypoint_serves_the_app():
 @pytest.mark.parametrize("name", ["OMP_NUM_THREADS", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "STREAMLIT_SERVER_ADDRESS"])
 def test_production_settings_present(name):
     assert name in _dockerfile_env()
+
+
+def test_the_files_copied_before_the_install_are_enough_to_build_the_package(tmp_path):
+    """`pip install .` in the image sees only what the COPY lines above it brought in."""
+    lines = DOCKERFILE.splitlines()
+    install = next(index for index, line in enumerate(lines) if "pip install" in line and line.startswith("RUN"))
+    context = tmp_path / "image"
+    context.mkdir()
+    for line in lines[:install]:
+        if line.startswith("COPY "):
+            *sources, _destination = [part for part in line.split()[1:] if not part.startswith("--")]
+            for source in sources:
+                copy = shutil.copytree if (ROOT / source).is_dir() else shutil.copy
+                copy(ROOT / source, context / source)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v", "-w", str(tmp_path), "."],
+        cwd=context, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "did not match any files" not in output, output  # e.g. license-files missing from the COPY
+    assert list(tmp_path.glob("lsoftmax-*.whl"))
