@@ -7,7 +7,9 @@ websocket bytes each update costs, over ~20 changes per scenario; prints a markd
 A real `streamlit run` (tests.e2e.conftest.start_server) and Debian's Chromium. Each change is
 one ArrowRight on a focused slider thumb, to a value not seen before (so the server's caches
 miss). The clock starts in the page just before the key goes down and stops on the first
-animation frame where the chart shows the new state (a new plot node, or new text in it).
+animation frame where the chart shows the new state: for an app.live_chart div, its data-draws
+counter advanced (Plotly.react has finished on the same node); for any other plotly chart, a
+new plot node or new text in it. "remounts" counts the changes that replaced the plot node.
 Bytes are the websocket frames received from the key press until the script has finished;
 "ms to chart bytes" is when the frame with the new figure arrived (server + network; the rest
 of the latency is the browser drawing it), timed in this process.
@@ -36,12 +38,22 @@ ARM = """(key) => {
   const plot = document.querySelector(selector);
   plot.__old = true;
   const before = plot.textContent;
+  const draws = plot.dataset.draws;  // set by app.live_chart after each Plotly.react
   window.__done = null;
+  window.__remounted = false;
   const t0 = performance.now();
+  const updated = (now) => {
+    if (!now.__old) return true;  // a new plot node: the chart was remounted
+    return draws === undefined ? now.textContent !== before : now.dataset.draws !== draws;
+  };
   const check = () => {
     const now = document.querySelector(selector);  // the container itself may be replaced
     const drawn = now && now.querySelector('svg.main-svg g.trace');
-    if (drawn && (!now.__old || now.textContent !== before)) { window.__done = performance.now() - t0; return; }
+    if (drawn && updated(now)) {
+      window.__done = performance.now() - t0;
+      window.__remounted = !now.__old;
+      return;
+    }
     requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
@@ -61,7 +73,7 @@ def measure(page, url: str, scenario: tuple, changes: int) -> dict:
     wait_ready(page, 90_000)
     page.wait_for_selector(f".st-key-{chart_key} .js-plotly-plot svg.main-svg g.trace")
     thumb = page.locator(f".st-key-{slider_key} input[type='range']")
-    latencies, sizes, to_spec = [], [], []
+    latencies, sizes, to_spec, remounts = [], [], [], 0
     for _ in range(changes):
         thumb.focus()
         page.evaluate(ARM, chart_key)
@@ -69,11 +81,12 @@ def measure(page, url: str, scenario: tuple, changes: int) -> dict:
         thumb.press("ArrowRight")
         page.wait_for_function("() => window.__done !== null", timeout=30_000)
         latencies.append(page.evaluate("() => window.__done"))
+        remounts += page.evaluate("() => window.__remounted")
         wait_ready(page)
         page.wait_for_timeout(50)  # let trailing frames of this run arrive before counting
         sizes.append(sum(size for stamp, size, _ in frames if stamp >= began))
         to_spec.append(1000 * (min(stamp for stamp, _, spec in frames if stamp >= began and spec) - began))
-    return {"latency_ms": latencies, "bytes": sizes, "spec_ms": to_spec}
+    return {"latency_ms": latencies, "bytes": sizes, "spec_ms": to_spec, "remounts": remounts}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -85,8 +98,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def table(results: dict) -> str:
     lines = [
-        "| scenario | changes | median ms | p90 ms | median ms to chart bytes | median KB / update | max KB / update |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | changes | median ms | p90 ms | median ms to chart bytes | median KB / update "
+        "| max KB / update | remounts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, result in results.items():
         latency, size = sorted(result["latency_ms"]), sorted(result["bytes"])
@@ -94,7 +108,7 @@ def table(results: dict) -> str:
         lines.append(
             f"| {name} | {len(latency)} | {statistics.median(latency):.0f} | {p90:.0f} "
             f"| {statistics.median(result['spec_ms']):.0f} "
-            f"| {statistics.median(size) / 1024:.1f} | {size[-1] / 1024:.1f} |"
+            f"| {statistics.median(size) / 1024:.1f} | {size[-1] / 1024:.1f} | {result['remounts']} |"
         )
     return "\n".join(lines)
 

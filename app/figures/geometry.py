@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from app.figures.style import MARGIN_COLOR, PLANE_HEIGHT, SOFTMAX_COLOR, base_layout, class_color, with_alpha
 
 ARC_STEP = math.radians(2.0)  # polygon resolution of the shaded wedges
+UI_REVISION = "plane"  # layout.uirevision: a redrawn plane keeps the user's zoom
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _plane_layout(extent: float, title: str, height: int = PLANE_HEIGHT) -> dict
         yaxis={**axis, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         legend={"orientation": "h", "y": -0.06, "x": 0.0, "font": {"size": 15}},
         margin={"l": 40, "r": 20, "t": 50, "b": 30},
+        uirevision=UI_REVISION,
     )
 
 

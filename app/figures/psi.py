@@ -58,6 +58,7 @@ def psi_figure(theta_deg, psi_curves: dict, cosine, blended=None, blended_label:
             },
         ),
         xaxis={"title": "θ (degrees)", "range": [0, 180], "dtick": 30},
+        uirevision="psi",  # new curves keep the user's zoom
         yaxis={"title": "target logit / (|W||x|)", "range": [lowest - 0.5, 1.5]},
     )
     return figure
@@ -91,5 +92,7 @@ def schedule_figure(iterations, curves: dict, log_y: bool) -> go.Figure:
         ),
         xaxis={"title": "iteration", "range": [0, float(steps[-1])]},
         yaxis=_lambda_axis(curves, log_y),
+        # New parameters keep the user's zoom; a new scale or span of iterations resets it.
+        uirevision=f"lambda-{'log' if log_y else 'linear'}-{float(steps[-1]):g}",
     )
     return figure

@@ -2,7 +2,8 @@
 
 st.plotly_chart in Streamlit 1.67 remounts on every data change (a blank frame, zoom lost).
 This components-v2 component keeps one div and hands each new figure to Plotly.react, so
-layout.uirevision keeps the user's zoom while training runs.
+layout.uirevision keeps the user's zoom while training runs or a slider moves (the
+geometry pages' planes and the psi page's curves use it too).
 
 Plotly.js itself comes from the installed plotly package at run time and is never resent:
 the first chart a browser session renders carries plotly.min.js gzip-compressed (about
@@ -19,9 +20,11 @@ import struct
 from pathlib import Path
 
 import plotly
+import plotly.graph_objects as go
 import streamlit as st
 
 from app.live_chart import encoding
+from app.live_chart.theme import figure_dict
 
 _JS = (Path(__file__).parent / "live_chart.js").read_text()
 _CSS = ".lsoftmax-live-chart { width: 100%; }"
@@ -37,15 +40,18 @@ def plotly_bundle_gzip() -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=6)
 
 
-def pack_message(figure: dict, *, height: int, step: int = 0, bundle: bytes = b"") -> bytes:
+def pack_message(figure: dict, *, height: int, step: int = 0, bundle: bytes = b"", config: dict | None = None) -> bytes:
     """The component's payload: uint32 header length, the JSON header, then the optional bundle.
 
-    The header's revision is a digest of the figure: the browser skips redrawing a figure
-    it already shows (a chart the page refreshes less often than every tick).
+    The header's revision is a digest of the figure and the plotly config: the browser skips
+    redrawing what it already shows (a chart the page refreshes less often than every tick).
+    `config` is plotly.js's config for Plotly.react; None means PLOTLY_CONFIG.
     """
+    config = PLOTLY_CONFIG if config is None else config
     figure_json = json.dumps(figure, separators=(",", ":"), default=encoding.default)
-    revision = hashlib.blake2b(figure_json.encode(), digest_size=8).hexdigest()
-    rest = json.dumps({"height": int(height), "step": int(step), "revision": revision, "config": PLOTLY_CONFIG})
+    config_json = json.dumps(config, separators=(",", ":"), sort_keys=True)
+    revision = hashlib.blake2b((figure_json + config_json).encode(), digest_size=8).hexdigest()
+    rest = json.dumps({"height": int(height), "step": int(step), "revision": revision, "config": config})
     header = ('{"figure":' + figure_json + "," + rest[1:]).encode()
     return struct.pack("<I", len(header)) + header + bundle
 
@@ -60,16 +66,20 @@ def _bundle_needed() -> None:
     st.session_state[_SENT] = False
 
 
-def live_chart(figure: dict, *, key: str, height: int, step: int = 0) -> int:
-    """Draw `figure` (a plotly figure dict, numpy arrays allowed) in place; returns payload bytes.
+def live_chart(figure: dict | go.Figure, *, key: str, height: int, step: int = 0, config: dict | None = None) -> int:
+    """Draw `figure` (a plotly figure dict, numpy arrays allowed, or a go.Figure) in place; returns payload bytes.
 
     Keep `key` and `height` fixed for one chart: they are its identity. `step` is exposed on
-    the chart's div as data-step, so browser tests can see the data advance.
+    the chart's div as data-step, so browser tests can see the data advance. `config` is the
+    plotly.js config (mode bar, PNG export); None means PLOTLY_CONFIG. A go.Figure goes
+    through theme.figure_dict first.
     """
+    if not isinstance(figure, dict):
+        figure = figure_dict(figure)
     bundle = b""
     if not st.session_state.get(_SENT, False):
         bundle = plotly_bundle_gzip()
         st.session_state[_SENT] = True
-    payload = pack_message(figure, height=height, step=step, bundle=bundle)
+    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config)
     _COMPONENT(data=payload, key=key, height=height, on_bundle_needed_change=_bundle_needed)
     return len(payload)

@@ -12,6 +12,8 @@ from app import links
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.gif import margin_caption, png_export_config, sweep_gif
 from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view
+from app.figures.style import PLANE_HEIGHT
+from app.live_chart import live_chart
 from lsoftmax.explain import sample_readout
 from lsoftmax.geometry import equal_norm_margin
 
@@ -152,7 +154,10 @@ view = cached_view(values["norm1"], values["norm2"], values["theta12"], values["
 scene = replace(view.scene, sample=binary_sample(values["theta12"], values["x_angle"], values["x_norm"]))
 plot, numbers = st.columns([3, 2], gap="medium")
 title = f"m = {values['m']}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
-plot.plotly_chart(plane_figure(scene, title), key="plane", config=png_export_config("lsoftmax-two-classes"))
+with plot:  # drawn in place: no blink, the user's zoom survives every slider
+    live_chart(
+        plane_figure(scene, title), key="plane", height=PLANE_HEIGHT, config=png_export_config("lsoftmax-two-classes")
+    )
 plot.download_button(
     "Download GIF of the m sweep (m = 1 … 8)",
     data=partial(cached_gif, values["norm1"], values["norm2"], values["theta12"]),

@@ -11,6 +11,8 @@ from app import links
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
 from app.figures.scenes import multiclass_scene
+from app.figures.style import PLANE_HEIGHT
+from app.live_chart import live_chart
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MAX_CLASSES = 10
@@ -147,7 +149,13 @@ except ValueError as error:  # say what the library rejected instead of showing 
     st.error(f"These class vectors cannot be drawn: {error}")
     st.stop()
 plot, numbers = st.columns([3, 2], gap="medium")
-plot.plotly_chart(plane_figure(scene, f"K = {k}, m = {m}"), key="plane", config=png_export_config("lsoftmax-k-classes"))
+with plot:  # drawn in place: no blink, the user's zoom survives every slider
+    live_chart(
+        plane_figure(scene, f"K = {k}, m = {m}"),
+        key="plane",
+        height=PLANE_HEIGHT,
+        config=png_export_config("lsoftmax-k-classes"),
+    )
 with numbers:
     st.subheader("Margins between neighbours")
     st.table(margin_table(gaps), hide_index=True)

@@ -8,6 +8,8 @@ import streamlit as st
 from app import links
 from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
+from app.figures.style import CURVE_HEIGHT
+from app.live_chart import live_chart
 from lsoftmax import LambdaSchedule, MultiplicativeSchedule, psi
 from lsoftmax.explain import blended_psi, chebyshev_coefficients
 
@@ -100,14 +102,18 @@ curve = curve_controls()
 schedule = schedule_controls()
 left, right = st.columns(2, gap="medium")
 with left:
-    st.plotly_chart(
-        psi_chart(curve["m_max"], curve["m"], curve["lam"]), key="psi", config=png_export_config("lsoftmax-psi")
+    live_chart(
+        psi_chart(curve["m_max"], curve["m"], curve["lam"]),
+        key="psi",
+        height=CURVE_HEIGHT,
+        config=png_export_config("lsoftmax-psi"),
     )
     expansion(curve["m"])
 with right:
     steps, curves, power_law = schedule_curves(schedule)
-    st.plotly_chart(
+    live_chart(
         schedule_figure(steps, curves, schedule["log"]),
+        height=CURVE_HEIGHT,
         key="schedule",
         config=png_export_config("lsoftmax-lambda-schedule"),
     )

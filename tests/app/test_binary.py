@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.live_chart import unpack_message
+from app.live_chart.encoding import decode_typed_array
 from lsoftmax.explain import sample_readout
 from lsoftmax.geometry import binary_boundaries, weights_from_polar
 
@@ -31,8 +33,22 @@ def boundary_table(at) -> dict:
     return dict(zip(table.index, table.iloc[:, 0], strict=True))
 
 
-def spec(at, index=0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+def plane(at) -> dict:
+    """The figure the live plane chart got in this run (from the component's payload)."""
+    header, _ = unpack_message(at.get("bidi_component")[0].proto.bytes)
+    return header["figure"]
+
+
+def plane_config(at) -> dict:
+    return unpack_message(at.get("bidi_component")[0].proto.bytes)[0]["config"]
+
+
+def notes(figure) -> list[str]:
+    return [note.get("text", "") for note in figure["layout"]["annotations"]]
+
+
+def sweep(at) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
 
 
 def test_defaults_show_the_closed_form_margin():
@@ -86,8 +102,41 @@ def test_presets_set_the_three_cases_of_figure_4(preset, norms):
     assert at.toggle(key="lock").value == (norms[0] == norms[1])
     if norms[0] != norms[1]:
         assert at.slider(key="n2").value == norms[1]
-    title = spec(at)["layout"]["title"]["text"]
+    title = plane(at)["layout"]["title"]["text"]
     assert f"|W1| = {norms[0]:g}" in title and f"|W2| = {norms[1]:g}" in title
+
+
+@pytest.mark.parametrize(("m", "theta12"), [(2, 90), (4, 90), (6, 150)])
+def test_the_plane_draws_the_closed_form_margin_in_place(m, theta12):
+    at = run()
+    at.slider(key="m").set_value(m)
+    at.slider(key="t12").set_value(theta12)
+    at.run()
+    figure = plane(at)
+    assert f"margin {(m - 1) / (m + 1) * theta12:.1f}°" in notes(figure)
+    assert f"θ<sub>12</sub> = {theta12}°" in notes(figure)
+    assert figure["layout"]["title"]["text"].startswith(f"m = {m},")
+
+
+def test_the_plane_keeps_its_zoom_revision_and_png_export_across_changes():
+    at = run()
+    before = plane(at)["layout"]["uirevision"]
+    at.slider(key="t12").set_value(120).run()
+    at.slider(key="xa").set_value(40).run()
+    assert before and plane(at)["layout"]["uirevision"] == before  # the user's zoom survives the sliders
+    config = plane_config(at)
+    assert config["modeBarButtons"] == [["toImage"]]
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "lsoftmax-two-classes", "scale": 3}
+
+
+def test_the_sample_star_sits_where_the_sliders_put_it():
+    at = run()
+    at.slider(key="xa").set_value(-30).run()
+    at.slider(key="xn").set_value(2.5).run()
+    star = next(trace for trace in plane(at)["data"] if trace.get("name") == "sample x")
+    direction = math.radians(45 - 30)  # W1 at 45 degrees (theta12 = 90 around the vertical), x 30 degrees clockwise
+    np.testing.assert_allclose(decode_typed_array(star["x"]), [2.5 * math.cos(direction)], rtol=1e-6)
+    np.testing.assert_allclose(decode_typed_array(star["y"]), [2.5 * math.sin(direction)], rtol=1e-6)
 
 
 def test_sample_readout_matches_an_independent_computation():
@@ -110,10 +159,9 @@ def test_sample_readout_matches_an_independent_computation():
 def test_the_field_adds_a_heatmap_and_the_sweep_adds_frames():
     at = run({"field": "L-Softmax", "sweep": "true"})
     assert not at.exception
-    plane = spec(at, 0)
-    assert plane["data"][0]["type"] == "heatmap"
-    sweep = spec(at, 1)
-    assert [frame["name"] for frame in sweep["frames"]] == [str(m) for m in range(1, 9)]
+    assert plane(at)["data"][0]["type"] == "heatmap"
+    assert len(at.get("plotly_chart")) == 1  # the sweep stays a plain plotly chart (browser-side frames)
+    assert [frame["name"] for frame in sweep(at)["frames"]] == [str(m) for m in range(1, 9)]
 
 
 def test_a_link_restores_the_state():

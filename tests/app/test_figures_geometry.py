@@ -5,6 +5,7 @@ Expected angles come from the closed form of reference section 3, not from the c
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -127,3 +128,10 @@ def test_multiclass_shrunk_norm_narrows_its_wedge():
     widths = [sum(end - start for start, end in arcs) for arcs in scene.arcs]
     assert widths[0] < widths[2] < widths[1]
     assert widths[1] == pytest.approx(widths[3])
+
+
+def test_every_plane_figure_has_the_same_ui_revision():
+    """A constant layout.uirevision: live_chart redraws the plane in place and the user's zoom stays."""
+    other = replace(SQUARE, weights=np.asarray(SQUARE.weights) * 0.5, extent=2 * SQUARE.extent)
+    revision = plane_figure(SQUARE).layout.uirevision
+    assert revision and plane_figure(other, "another title").layout.uirevision == revision

@@ -11,8 +11,9 @@ import plotly
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.live_chart import pack_message, plotly_bundle_gzip, unpack_message
+from app.live_chart import PLOTLY_CONFIG, pack_message, plotly_bundle_gzip, unpack_message
 from app.live_chart.encoding import decode_typed_array, typed_array
+from app.live_chart.theme import STREAMLIT_TEMPLATE
 
 
 def one_chart_app():
@@ -102,3 +103,33 @@ def test_plotly_is_sent_once_per_session_then_again_on_request():
 
 def bundle_of(payload: bytes) -> bytes:
     return unpack_message(payload)[1]
+
+
+def test_config_defaults_to_plotly_config_and_is_sent_as_given():
+    figure = {"data": [], "layout": {}}
+    default, _ = unpack_message(pack_message(figure, height=200))
+    assert default["config"] == PLOTLY_CONFIG
+    export = {"displayModeBar": True, "modeBarButtons": [["toImage"]], "toImageButtonOptions": {"scale": 3}}
+    custom, _ = unpack_message(pack_message(figure, height=200, config=export))
+    assert custom["config"] == export
+    assert custom["revision"] != default["revision"]  # a new config is redrawn even for the same figure
+
+
+def config_app():
+    import plotly.graph_objects as go
+
+    from app.live_chart import live_chart
+
+    figure = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="line"), layout={"title": {"text": "T"}})
+    live_chart(figure, key="c", height=250, config={"modeBarButtons": [["toImage"]]})
+
+
+def test_a_go_figure_is_sent_with_the_streamlit_template_and_the_given_config():
+    at = AppTest.from_function(config_app, default_timeout=30).run()
+    assert not at.exception
+    header, _ = unpack_message(at.get("bidi_component")[0].proto.bytes)
+    assert header["config"] == {"modeBarButtons": [["toImage"]]}
+    assert header["height"] == 250
+    assert header["figure"]["data"][0]["name"] == "line"
+    assert header["figure"]["layout"]["title"]["text"] == "T"
+    assert header["figure"]["layout"]["template"] == STREAMLIT_TEMPLATE  # not plotly's default template

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.live_chart import unpack_message
 from lsoftmax.geometry import feasible_arcs, margin_gaps, weights_from_polar
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "multiclass.py")
@@ -26,6 +27,29 @@ def margins(at) -> list[float]:
 
 def feasible(at) -> list[float]:
     return [float(value) for value in at.table[1].value["feasible (°)"]]
+
+
+def plane(at) -> dict:
+    """The figure the live plane chart got in this run (from the component's payload)."""
+    return unpack_message(at.get("bidi_component")[0].proto.bytes)[0]["figure"]
+
+
+def class_labels(figure) -> list[str]:
+    return [note["text"] for note in figure["layout"]["annotations"] if note.get("text", "").startswith("<b>W")]
+
+
+@pytest.mark.parametrize(("k", "m"), [(3, 2), (6, 5)])
+def test_the_plane_shows_k_vectors_and_the_closed_form_margins(k, m):
+    at = run()
+    before = plane(at)["layout"]["uirevision"]
+    at.slider(key="k").set_value(k).run()
+    at.slider(key="m").set_value(m).run()
+    figure = plane(at)
+    assert figure["layout"]["title"]["text"] == f"K = {k}, m = {m}"
+    assert class_labels(figure) == [f"<b>W<sub>{j + 1}</sub></b>" for j in range(k)]
+    margin = (m - 1) / (m + 1) * 360 / k  # even, equal norms
+    assert [note["text"] for note in figure["layout"]["annotations"]].count(f"{margin:.0f}°") == k
+    assert before and figure["layout"]["uirevision"] == before  # the user's zoom survives the sliders
 
 
 def test_defaults_four_even_classes():

@@ -2,13 +2,14 @@
 polynomial, the schedule numbers match the reference, links restore, bad links warn."""
 
 import base64
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from app.live_chart import unpack_message
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "psi_curve.py")
 
@@ -21,7 +22,8 @@ def run(query=None) -> AppTest:
 
 
 def chart(at, index) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    """The figure live chart `index` (0: psi, 1: lambda schedule) got in this run."""
+    return unpack_message(at.get("bidi_component")[index].proto.bytes)[0]["figure"]
 
 
 def values(trace, axis) -> np.ndarray:
@@ -94,6 +96,24 @@ def test_schedule_parameters_drive_the_plot():
     np.testing.assert_allclose(lam, expected, rtol=1e-5)
     multiplicative = values(figure["data"][1], "y")
     np.testing.assert_allclose(multiplicative, 100 * 0.99**steps, rtol=1e-4, atol=1e-30)
+
+
+def test_zoom_survives_new_curves_and_a_new_scale_resets_it():
+    at = run()
+    psi_revision, schedule_revision = chart(at, 0)["layout"]["uirevision"], chart(at, 1)["layout"]["uirevision"]
+    at.slider(key="lam").set_value(3.0).run()
+    at.number_input(key="power").set_value(10.0).run()
+    assert psi_revision and chart(at, 0)["layout"]["uirevision"] == psi_revision
+    assert schedule_revision and chart(at, 1)["layout"]["uirevision"] == schedule_revision
+    at.toggle(key="log").set_value(False).run()  # log -> linear: the old zoom means nothing on the new axis
+    assert chart(at, 1)["layout"]["uirevision"] != schedule_revision
+
+
+@pytest.mark.parametrize(("index", "filename"), [(0, "lsoftmax-psi"), (1, "lsoftmax-lambda-schedule")])
+def test_both_charts_keep_the_png_export(index, filename):
+    config = unpack_message(run().get("bidi_component")[index].proto.bytes)[0]["config"]
+    assert config["modeBarButtons"] == [["toImage"]]
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": filename, "scale": 3}
 
 
 def test_a_link_restores_the_state():
