@@ -134,3 +134,38 @@ def screenshot(page, name: str, max_height: int = 4000) -> Path:
     finally:
         page.set_viewport_size(viewport)
     return path
+
+
+LIVE_CHART = ".lsoftmax-live-chart"  # the in-place plotly div of app.live_chart
+# From now on: a marker on each live chart's div (a remount would lose it), removals of chart
+# nodes, and animation frames where a chart had no drawn trace (a blink).
+WATCH_LIVE_CHARTS = """() => {
+  const charts = [...document.querySelectorAll('.lsoftmax-live-chart')];
+  charts.forEach((chart, index) => { chart.__marker = index + 1; });
+  window.__watch = { removed: 0, blankFrames: 0, frames: 0 };
+  new MutationObserver((mutations) => {
+    for (const mutation of mutations) for (const node of mutation.removedNodes) {
+      if (node.nodeType === 1 && (node.matches('.lsoftmax-live-chart') || node.querySelector('.lsoftmax-live-chart')))
+        window.__watch.removed += 1;
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  const check = () => {
+    window.__watch.frames += 1;
+    const now = [...document.querySelectorAll('.lsoftmax-live-chart')];
+    if (now.length < charts.length || now.some((chart) => !chart.querySelector('svg.main-svg g.trace')))
+      window.__watch.blankFrames += 1;
+    requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}"""
+# The markers WATCH_LIVE_CHARTS set, read back: [1, 2, ...] while no chart was remounted.
+LIVE_CHART_MARKERS = "() => [...document.querySelectorAll('.lsoftmax-live-chart')].map((chart) => chart.__marker)"
+
+
+def zoom_with_the_mouse(page, start: float = 0.3, end: float = 0.7) -> None:
+    """Drag a zoom box over the first live chart, from start to end (fractions of its plot area)."""
+    box = page.locator(f"{LIVE_CHART} .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * start, box["y"] + box["height"] * start)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, box["y"] + box["height"] * end, steps=8)
+    page.mouse.up()

@@ -7,29 +7,17 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_ready
+from tests.e2e.conftest import (
+    LIVE_CHART,
+    LIVE_CHART_MARKERS,
+    WATCH_LIVE_CHARTS,
+    assert_no_exception,
+    screenshot,
+    wait_ready,
+    zoom_with_the_mouse,
+)
 
-CHART = ".lsoftmax-live-chart"  # the in-place plotly div of app.live_chart
-# A marker on the plane's plotly div (a remount would lose it), removals of chart nodes, and
-# animation frames where the chart had no drawn trace (a blink), from now on.
-WATCH = """() => {
-  document.querySelector('.lsoftmax-live-chart').__marker = 'plane';
-  window.__watch = { removed: 0, blankFrames: 0, frames: 0 };
-  new MutationObserver((mutations) => {
-    for (const mutation of mutations) for (const node of mutation.removedNodes) {
-      if (node.nodeType === 1 && (node.matches('.lsoftmax-live-chart') || node.querySelector('.lsoftmax-live-chart')))
-        window.__watch.removed += 1;
-    }
-  }).observe(document.body, { childList: true, subtree: true });
-  const check = () => {
-    window.__watch.frames += 1;
-    const chart = document.querySelector('.lsoftmax-live-chart');
-    if (!chart || !chart.querySelector('svg.main-svg g.trace')) window.__watch.blankFrames += 1;
-    requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-}"""
-MARKER = "() => document.querySelector('.lsoftmax-live-chart').__marker"
+CHART = LIVE_CHART
 X_RANGE = "() => document.querySelector('.lsoftmax-live-chart')._fullLayout.xaxis.range"
 # The annotation texts the plane now holds (a zoomed view hides those outside it).
 NOTES = "() => document.querySelector('.lsoftmax-live-chart').layout.annotations.map((note) => note.text)"
@@ -82,15 +70,6 @@ def test_binary_page_follows_the_slider_and_the_link(page, app_url):
     assert_no_exception(page)
 
 
-def zoom_with_the_mouse(page) -> None:
-    """Drag a zoom box over the middle of the plane, as a user would."""
-    box = page.locator(f"{CHART} .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7, steps=8)
-    page.mouse.up()
-
-
 def test_binary_plane_updates_in_place_and_keeps_the_zoom(page, app_url):
     open_page(page, app_url, "binary")
     page.wait_for_selector(f"{CHART} svg.main-svg g.trace")
@@ -99,14 +78,14 @@ def test_binary_plane_updates_in_place_and_keeps_the_zoom(page, app_url):
     zoom_with_the_mouse(page)
     zoom = page.evaluate(X_RANGE)
     assert zoom[1] - zoom[0] < 0.6 * (full[1] - full[0]), (zoom, full)
-    page.evaluate(WATCH)
+    page.evaluate(WATCH_LIVE_CHARTS)
     for theta12 in (91, 92, 93):  # margin 3/5 * theta12: 54.6, 55.2, 55.8 degrees
         nudge(page, "t12")
         expect(first_metric(page)).to_have_text(f"{0.6 * theta12:.2f}°")
         page.wait_for_function(f"() => ({NOTES})().includes('margin {0.6 * theta12:.1f}°')")
         assert f"θ<sub>12</sub> = {theta12}°" in page.evaluate(NOTES)
     wait_ready(page)
-    assert page.evaluate(MARKER) == "plane", "the plane chart was remounted"
+    assert page.evaluate(LIVE_CHART_MARKERS) == [1], "the plane chart was remounted"
     watch = page.evaluate("() => window.__watch")
     assert watch["removed"] == 0 and watch["blankFrames"] == 0 and watch["frames"] > 10, watch
     assert page.evaluate(X_RANGE) == zoom, "the user's zoom was lost on a slider change"

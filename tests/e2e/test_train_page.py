@@ -6,45 +6,18 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_ready
+from tests.e2e.conftest import (
+    LIVE_CHART,
+    LIVE_CHART_MARKERS,
+    WATCH_LIVE_CHARTS,
+    assert_no_exception,
+    screenshot,
+    wait_ready,
+    zoom_with_the_mouse,
+)
 
-CHARTS = ".lsoftmax-live-chart"
-
-# Watches the live charts from the first draw on: a marker on each plotly div (a remount
-# would lose it), removals of chart nodes, and animation frames where a chart had no SVG.
-WATCH = """() => {
-  const charts = [...document.querySelectorAll('.lsoftmax-live-chart')];
-  charts.forEach((chart, index) => { chart.__marker = index + 1; });
-  window.__watch = { removed: 0, blankFrames: 0, frames: 0 };
-  new MutationObserver((mutations) => {
-    for (const mutation of mutations) for (const node of mutation.removedNodes) {
-      if (node.nodeType === 1 && (node.matches('.lsoftmax-live-chart') || node.querySelector('.lsoftmax-live-chart')))
-        window.__watch.removed += 1;
-    }
-  }).observe(document.body, { childList: true, subtree: true });
-  const check = () => {
-    window.__watch.frames += 1;
-    const now = [...document.querySelectorAll('.lsoftmax-live-chart')];
-    if (now.length < charts.length || now.some((chart) => !chart.querySelector('svg.main-svg g.trace')))
-      window.__watch.blankFrames += 1;
-    requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-}"""
-
-SAME_NODES = """() => [...document.querySelectorAll('.lsoftmax-live-chart')].map((chart) => chart.__marker)"""
-
-
+CHARTS = LIVE_CHART
 AXIS_RANGE = "() => document.querySelector('.lsoftmax-live-chart')._fullLayout.xaxis.range"
-
-
-def zoom_with_the_mouse(page) -> None:
-    """Drag a zoom box over the middle of the input-space panel, as a user would."""
-    box = page.locator(f"{CHARTS} .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.35)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=8)
-    page.mouse.up()
 
 
 def status_step(page) -> int:
@@ -80,12 +53,12 @@ def test_play_updates_the_charts_in_place_keeps_zoom_and_pause_holds(page, app_u
     open_train(page, app_url)
     expect(page.locator(".st-key-train_status")).to_contain_text(re.compile(r"Training on (CPU|CUDA)"))
     assert status_step(page) == 0 and chart_steps(page) == [0, 0]
-    page.evaluate(WATCH)
+    page.evaluate(WATCH_LIVE_CHARTS)
 
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => +document.querySelector('.lsoftmax-live-chart').dataset.step >= 60", timeout=30_000)
     full_range = page.evaluate(AXIS_RANGE)
-    zoom_with_the_mouse(page)
+    zoom_with_the_mouse(page, 0.35, 0.6)  # inside the input-space panel
     zoom = page.evaluate(AXIS_RANGE)
     assert zoom[1] - zoom[0] < 0.5 * (full_range[1] - full_range[0]), (zoom, full_range)
     draws = chart_draws(page)
@@ -96,7 +69,7 @@ def test_play_updates_the_charts_in_place_keeps_zoom_and_pause_holds(page, app_u
     advanced = chart_steps(page)
     assert min(advanced) > 60 and status_step(page) > 60
     watch = page.evaluate("() => window.__watch")
-    assert page.evaluate(SAME_NODES) == [1, 2], "a live chart was remounted"
+    assert page.evaluate(LIVE_CHART_MARKERS) == [1, 2], "a live chart was remounted"
     assert watch["removed"] == 0, watch
     assert watch["blankFrames"] == 0 and watch["frames"] > 30, watch
     assert_no_exception(page)
@@ -108,7 +81,7 @@ def test_play_updates_the_charts_in_place_keeps_zoom_and_pause_holds(page, app_u
     time.sleep(2.0)
     assert status_step(page) == held
     assert max(chart_steps(page)) == held
-    assert page.evaluate(SAME_NODES) == [1, 2]
+    assert page.evaluate(LIVE_CHART_MARKERS) == [1, 2]
     assert_no_exception(page)
     page.set_viewport_size({"width": 1400, "height": 1500})
     page.locator(f"{CHARTS} .nsewdrag").first.dblclick()  # back to the full view for the picture
@@ -123,7 +96,7 @@ def test_compare_mode_trains_four_models_side_by_side(page, app_url):
         "() => [...document.querySelectorAll('.lsoftmax-live-chart .annotation-text')].map((t) => t.textContent)"
     )
     assert [f"features, m = {m}" for m in (1, 2, 3, 4)] == [t for t in titles if t.startswith("features")]
-    page.evaluate(WATCH)
+    page.evaluate(WATCH_LIVE_CHARTS)
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => +document.querySelector('.lsoftmax-live-chart').dataset.step >= 400", timeout=60_000)
     page.get_by_role("button", name="Pause").click()
