@@ -19,6 +19,7 @@ from lsoftmax.geometry import (
     probability_field,
     weights_from_polar,
 )
+from lsoftmax.margin import psi
 
 EXTENT = 5.5  # axes run over [-EXTENT, EXTENT]; norms go up to 5
 FIELD_RESOLUTION = 60  # 60 x 60 float32 heatmap, about 19 KB on the wire
@@ -115,3 +116,15 @@ def binary_sample(theta12_deg: float, sample_angle_deg: float, sample_norm: floa
     """(2,) the feature x at sample_angle_deg from W1 (towards W2) with norm sample_norm."""
     first, _ = binary_directions(theta12_deg)
     return weights_from_polar([first + math.radians(sample_angle_deg)], [sample_norm])[0]
+
+
+def psi_samples(m_max: int, points: int):
+    """(theta (P,) radians on [0, pi], {"ψ, m = k": psi for k = 1..m_max}, cos theta (P,))."""
+    theta = np.linspace(0.0, np.pi, points)
+    return theta, {f"ψ, m = {m}": psi(theta, m) for m in range(1, m_max + 1)}, np.cos(theta)
+
+
+def schedule_samples(schedules: dict, iterations: int, points: int):
+    """(sampled iterations, {label: lambda at each}) for schedules {label: obj with schedule(t)}."""
+    steps = np.unique(np.linspace(0, iterations, points).astype(int))
+    return steps, {label: np.array([schedule.schedule(int(t)) for t in steps]) for label, schedule in schedules.items()}

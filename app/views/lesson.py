@@ -16,9 +16,9 @@ import streamlit as st
 from app import links
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.psi import psi_figure, schedule_figure
-from app.figures.scenes import binary_view, multiclass_scene
+from app.figures.scenes import binary_view, multiclass_scene, psi_samples, schedule_samples
 from app.presets import PRESETS
-from lsoftmax import LambdaSchedule, psi
+from lsoftmax import LambdaSchedule
 from lsoftmax.settings import TrainSettings
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
@@ -68,17 +68,15 @@ def multiclass(query: dict):
 
 def psi_curves(query: dict):
     """Figure 3: psi for m = 1..mmax against cos."""
-    theta = np.linspace(0.0, np.pi, 181)
-    curves = {f"ψ, m = {m}": psi(theta, m) for m in range(1, int(query["mmax"]) + 1)}
-    figure = psi_figure(np.degrees(theta), curves, np.cos(theta))
+    theta, curves, cosine = psi_samples(int(query["mmax"]), 181)
+    figure = psi_figure(np.degrees(theta), curves, cosine)
     return figure.update_layout(height=FIGURE_HEIGHT)
 
 
 def schedule(query: dict):
     """The power-law lambda schedule of a psi preset, on a log axis."""
     power_law = LambdaSchedule(float(query["base"]), float(query["gamma"]), float(query["power"]), float(query["lmin"]))
-    steps = np.unique(np.linspace(0, int(query["iters"]), 300).astype(int))
-    curves = {"λ, the paper's MNIST schedule": np.array([power_law(int(t)) for t in steps])}
+    steps, curves = schedule_samples({"λ, the paper's MNIST schedule": power_law}, int(query["iters"]), 300)
     return schedule_figure(steps, curves, log_y=True).update_layout(height=FIGURE_HEIGHT)
 
 

@@ -8,9 +8,10 @@ import streamlit as st
 from app import links
 from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
+from app.figures.scenes import psi_samples, schedule_samples
 from app.figures.style import CURVE_HEIGHT
 from app.live_chart import live_chart
-from lsoftmax import LambdaSchedule, MultiplicativeSchedule, psi
+from lsoftmax import LambdaSchedule, MultiplicativeSchedule
 from lsoftmax.explain import blended_psi, chebyshev_coefficients
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -62,22 +63,18 @@ def schedule_controls() -> dict:
 @st.cache_data(max_entries=64, show_spinner=False)
 def psi_chart(m_max: int, m: int, lam: float):
     """psi for m = 1..m_max, cos, and the blend for (m, lam), cached."""
-    theta = np.linspace(0.0, np.pi, CURVE_POINTS)
-    curves = {f"ψ, m = {k}": psi(theta, k) for k in range(1, m_max + 1)}
+    theta, curves, cosine = psi_samples(m_max, CURVE_POINTS)
     blended = blended_psi(theta, m, lam)
     label = f"blend, m = {m}, λ = {lam:g}"
-    return psi_figure(np.degrees(theta), curves, np.cos(theta), blended, label)
+    return psi_figure(np.degrees(theta), curves, cosine, blended, label)
 
 
 def schedule_curves(values: dict):
     """(iterations, {label: lambda values}) for both schedules."""
     power_law = LambdaSchedule(values["base"], values["gamma"], values["power"], values["lambda_min"])
     multiplicative = MultiplicativeSchedule(values["start"], values["factor"], values["floor"])
-    steps = np.unique(np.linspace(0, values["iterations"], SCHEDULE_POINTS).astype(int))
-    curves = {
-        "power law (paper's code)": np.array([power_law(int(t)) for t in steps]),
-        "multiplicative": np.array([multiplicative(int(t)) for t in steps]),
-    }
+    schedules = {"power law (paper's code)": power_law, "multiplicative": multiplicative}
+    steps, curves = schedule_samples(schedules, values["iterations"], SCHEDULE_POINTS)
     return steps, curves, power_law
 
 

@@ -42,3 +42,25 @@ def test_schedule_figure_axes(log_y):
     else:
         assert np.asarray(figure.data[1].y, dtype=float)[-1] == 0.0
         assert figure.layout.yaxis.range[1] >= 100
+
+
+def test_psi_samples_hold_the_reference_values():
+    from app.figures.scenes import psi_samples
+
+    theta, curves, cosine = psi_samples(4, 181)  # one point per degree
+    assert list(curves) == [f"ψ, m = {m}" for m in range(1, 5)]
+    np.testing.assert_allclose(curves["ψ, m = 1"], cosine)
+    # reference section 6: m = 3 at 135 degrees, m = 4 at 90 degrees, psi(180) = 1 - 2m
+    assert curves["ψ, m = 3"][135] == pytest.approx(-3.292893, abs=1e-6)
+    assert curves["ψ, m = 4"][90] == pytest.approx(-3.0)
+    assert curves["ψ, m = 2"][-1] == pytest.approx(-3.0) and theta[-1] == pytest.approx(np.pi)
+
+
+def test_schedule_samples_follow_the_formula():
+    from app.figures.scenes import schedule_samples
+    from lsoftmax import LambdaSchedule
+
+    steps, curves = schedule_samples({"mnist": LambdaSchedule(1000, 2.5e-5, 35, 0)}, 10_000, 401)
+    assert steps[0] == 0 and steps[-1] == 10_000 and np.all(np.diff(steps) > 0)
+    assert curves["mnist"][-1] == pytest.approx(0.405648, abs=1e-6)  # the reference's lambda(10000)
+    np.testing.assert_allclose(curves["mnist"], 1000 * (1 + 2.5e-5 * steps) ** -35.0)
