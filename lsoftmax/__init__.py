@@ -1,8 +1,10 @@
-"""lsoftmax: the Large-Margin Softmax loss (Liu et al., ICML 2016), its psi function,
-lambda annealing, and (in lsoftmax.geometry, numpy only) its decision geometry.
+"""lsoftmax: the Large-Margin Softmax loss (Liu et al., ICML 2016) and its angular-margin
+family (lsoftmax.margins: SphereFace, CosFace, ArcFace, the combined margin), psi, lambda
+annealing, and (in lsoftmax.geometry, numpy only) their decision geometry.
 
-The torch parts (lsoftmax_logits, LSoftmaxLinear) load on first use, so that the
-numpy-only modules (margin, geometry, datasets, schedule) never pull in torch.
+The torch parts (margin_logits, MarginLinear, lsoftmax_logits, LSoftmaxLinear) load on
+first use, so that the numpy-only modules (margin, margins, geometry, schedule) never pull
+in torch.
 """
 
 import importlib
@@ -10,11 +12,18 @@ import importlib
 from lsoftmax.margin import cos_m_theta, psi
 from lsoftmax.schedule import LambdaSchedule, MultiplicativeSchedule
 
-_TORCH_NAMES = {"lsoftmax_logits": "lsoftmax.functional", "LSoftmaxLinear": "lsoftmax.layers"}
+_TORCH_NAMES = {
+    "margin_logits": "lsoftmax.functional",
+    "lsoftmax_logits": "lsoftmax.functional",
+    "MarginLinear": "lsoftmax.layers",
+    "LSoftmaxLinear": "lsoftmax.layers",
+}
 
 __all__ = [
     "psi",
     "cos_m_theta",
+    "margin_logits",
+    "MarginLinear",
     "lsoftmax_logits",
     "LSoftmaxLinear",
     "LambdaSchedule",

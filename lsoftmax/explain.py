@@ -11,22 +11,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from lsoftmax.geometry import angle_between, check_weights
-from lsoftmax.margin import check_margin, psi
+from lsoftmax.margin import chebyshev, check_margin, psi
 
 
 def chebyshev_coefficients(m) -> list[int]:
     """Exact integer coefficients of T_m, the polynomial with cos(m theta) = T_m(cos theta).
 
-    Index n holds the coefficient of c^n (length m + 1). Built by the recurrence
-    T_{n+1}(c) = 2 c T_n(c) - T_{n-1}(c) on Python ints, so nothing is rounded.
+    Index n holds the coefficient of c^n (length m + 1). The library's one Chebyshev
+    recurrence (margin.chebyshev) run on the polynomial c with Python-int coefficients, so
+    nothing is rounded.
     """
     m = check_margin(m)
-    previous, current = [1], [0, 1]  # T_0 = 1, T_1 = c
-    for _ in range(m - 1):
-        shifted = [0] + [2 * a for a in current]  # 2 c T_n
-        padded = previous + [0] * (len(shifted) - len(previous))
-        previous, current = current, [a - b for a, b in zip(shifted, padded, strict=True)]
-    return current
+    variable = np.polynomial.Polynomial(np.array([0, 1], dtype=object))  # c
+    coefficients = [int(value) for value in chebyshev(variable, m).coef]
+    return coefficients + [0] * (m + 1 - len(coefficients))
 
 
 def _check_lambda(lam) -> float:

@@ -1,29 +1,30 @@
-"""The L-Softmax margin logits (eqs 4, 6, 7) as a differentiable torch function.
+"""The margin logits of every member of lsoftmax.margins as one differentiable torch function.
 
-Only the target logit changes: f_y = |W_y| |x| psi(theta_y), blended with the
-plain logit by lambda (paper section 5.1). psi is evaluated through the Chebyshev
-polynomial of c = cos(theta_y) and its segment k is looked up from the junction
-cosines cos(j pi/m), so acos is never differentiated (or even evaluated).
+Only the target logit changes: with a = x (or s x / abs(x)) and b_j = W_j (or W_j / abs(W_j)),
+as the member normalises, the logits are a @ b.T except the target entry
+f_y = abs(a) abs(b_y) (lam c + t(c)) / (1 + lam), c = cos(theta_y) (eq 4 and section 5.1 of
+the L-Softmax paper for t = psi). The member supplies t(c) and dt/dc; acos is never
+differentiated.
 
-lsoftmax_logits writes the gradient of reference section 1 out by hand in one
-autograd.Function: one small backward instead of some thirty autograd nodes, and
-no extra pass over x or weight beyond their norms (bench/loss.py measures the cost).
+_MarginLogits writes the gradient out in one autograd.Function (reference section 1, with t
+for psi, then the projections of the normalisations): one small backward instead of some
+thirty autograd nodes, and no pass over x or weight beyond their norms (bench/loss.py
+measures the cost).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import torch
 
-from lsoftmax.margin import chebyshev, check_margin
+from lsoftmax.margin import check_margin
+from lsoftmax.margins import LSoftmax, Margin, as_margin
 
-# Floor for the feature and weight norms that callers of margin_target_logit divide by.
-NORM_EPS = 1e-12
+IGNORE_INDEX = -100  # as torch.nn.functional.cross_entropy
 
 
-def _check_inputs(x, weight, target, lam) -> None:
+def _check_inputs(x, weight, target, lam) -> float:
     for name, value in (("x", x), ("weight", weight), ("target", target)):
         if not isinstance(value, torch.Tensor):
             raise ValueError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
@@ -42,107 +43,70 @@ def _check_inputs(x, weight, target, lam) -> None:
     if not x.device == weight.device == target.device:
         devices = f"{x.device}, {weight.device}, {target.device}"
         raise ValueError(f"x, weight and target must be on one device, got {devices}")
-    if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
+    return check_lambda(lam)
+
+
+def check_lambda(lam) -> float:
+    """lam as a float >= 0 (numpy and torch scalars accepted), else ValueError."""
+    if isinstance(lam, (bool, str)):
         raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+    try:
+        value = float(lam)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+    return value
 
 
-def _check_values(x, weight, target, x_norm, w_norms) -> None:
-    """Cheap value checks (two scalar reads); the details only when something is wrong.
+def _check_values(x, weight, target, x_norm, w_norms, ignore_index: int) -> bool:
+    """Cheap value checks (one scalar read); the details only when something is wrong.
+    Returns whether some target equals ignore_index.
 
     A NaN or infinity anywhere in x or weight makes the sum of the norms non-finite. So
     can finite values whose squares overflow: that false alarm only costs the exact check.
     """
     num_classes = weight.shape[0]
-    finite = math.isfinite(x_norm.sum() + w_norms.sum())
-    low, high = torch.stack(torch.aminmax(target)).tolist() if target.numel() else (0, 0)
-    if finite and low >= 0 and high < num_classes:
-        return
+    if target.numel():
+        total, low, high = torch.stack([x_norm.sum() + w_norms.sum(), *torch.aminmax(target)]).tolist()
+    else:
+        total, low, high = float(w_norms.sum()), 0, 0
+    if math.isfinite(total) and low >= 0 and high < num_classes:
+        return False
     if not bool(torch.isfinite(x).all()):
         raise ValueError("x must be finite, got NaN or infinite entries")
     if not bool(torch.isfinite(weight).all()):
         raise ValueError("weight must be finite, got NaN or infinite entries")
-    bad_labels = target[(target < 0) | (target >= num_classes)]
+    bad_labels = target[((target < 0) | (target >= num_classes)) & (target != ignore_index)]
     if bad_labels.numel():
-        raise ValueError(f"target must lie in [0, {num_classes - 1}], got {bad_labels[:5].tolist()}")
+        raise ValueError(
+            f"target must lie in [0, {num_classes - 1}] or equal ignore_index = {ignore_index}, "
+            f"got {bad_labels[:5].tolist()}"
+        )
+    return low == ignore_index
 
 
-def margin_target_logit(dot, x_norm, w_norm, m):
-    """|W||x| psi(theta) from dot = W.x and the two norms (eq 4 with eqs 6-7).
+def _target_terms(dot, a_norm, b_norm, margin: Margin, lam):
+    """Per row, from dot = a.b_y and the norms: the target logit f_y and the coefficients its
+    gradient needs.
 
-    m may be an int or an integer tensor broadcastable to dot (one m per row).
+    With S = abs(a) abs(b_y) and c = dot / S: d f_y / d dot = (lam + t'(c)) / (1 + lam) and
+    d f_y / d S = (t - c t'(c)) / (1 + lam). Returns f_y, d f_y / d dot, abs(b_y) d f_y / d S and
+    abs(a) d f_y / d S.
     """
-    cos_theta = dot / (x_norm * w_norm)
-    # Value clamped to [-1, 1], gradient passed straight through: rounding can put
-    # |c| a hair above 1 for parallel vectors, and T_m has a finite slope there.
-    cos_theta = cos_theta - (cos_theta - cos_theta.clamp(-1.0, 1.0)).detach()
-    with torch.no_grad():
-        theta = torch.acos(cos_theta.clamp(-1.0, 1.0))
-        k = (theta * (m / math.pi)).floor().clamp(min=0)
-        k = torch.minimum(k, torch.as_tensor(m, dtype=k.dtype, device=k.device) - 1)
-        sign = 1.0 - 2.0 * torch.remainder(k, 2)
-    cos_m = _chebyshev_per_row(cos_theta, m) if isinstance(m, torch.Tensor) else chebyshev(cos_theta, m)
-    return x_norm * w_norm * (sign * cos_m - 2.0 * k)
-
-
-def _chebyshev_per_row(cos_theta, m):
-    """T_m(c) where m varies along the batch: run the recurrence to max(m) and pick."""
-    m_max = int(m.max())
-    previous, current = torch.ones_like(cos_theta), cos_theta
-    result = torch.where(m == 1, current, previous)
-    for degree in range(2, m_max + 1):
-        previous, current = current, 2 * cos_theta * current - previous
-        result = torch.where(m == degree, current, result)
-    return result
-
-
-@functools.lru_cache(maxsize=64)
-def _segment_tables(m: int, dtype: torch.dtype, device: torch.device):
-    """Junction cosines cos(j pi/m), j = m-1..1 (ascending), and per bucket -2k, (-1)^k, (-1)^k m.
-
-    torch.bucketize(c, junctions) counts the junctions strictly below c; that is m - 1 - k,
-    with k the segment of eq 6 (a c exactly at a junction gets the larger k; psi is
-    continuous there, and so is its slope in c, which is zero).
-    """
-    k = torch.arange(m - 1, -1, -1, dtype=torch.float64)  # k of each bucket
-    junctions = torch.cos(torch.arange(m - 1, 0, -1, dtype=torch.float64) * (math.pi / m))
-    sign = 1.0 - 2.0 * torch.remainder(k, 2)
-    return tuple(table.to(dtype=dtype, device=device) for table in (junctions, -2.0 * k, sign, m * sign))
-
-
-def _chebyshev_u(cos_theta, m: int):
-    """U_{m-1}(c) and U_m(c), Chebyshev polynomials of the second kind, by their
-    three-term recurrence from U_0 = 1, U_1 = 2c."""
-    two_c = cos_theta + cos_theta
-    previous, current = torch.ones_like(cos_theta), two_c
-    for _ in range(m - 1):
-        previous, current = current, two_c * current - previous
-    return previous, current
-
-
-def _target_terms(dot, x_norm, w_norm, m: int, lam: float):
-    """Per row, from dot = W_y.x and the norms: the target logit f_y (eqs 4, 6, 7 and
-    the lambda blend) and the coefficients its gradient needs.
-
-    With S = |W_y||x| and c = dot / S: d f_y / d dot = (lam + psi'(c)) / (1 + lam) and
-    d f_y / d S = (psi - c psi'(c)) / (1 + lam), psi'(c) = (-1)^k T_m'(c) = (-1)^k m U_{m-1}(c).
-    Returns f_y, d f_y / d dot, |W_y| d f_y / d S and |x| d f_y / d S.
-    """
-    scale = x_norm * w_norm  # S
-    # Rounding can put |c| a hair above 1 for parallel vectors; the floor keeps 0 / 0
+    scale = a_norm * b_norm  # S
+    # Rounding can put abs(c) a hair above 1 for parallel vectors; the floor keeps 0 / 0
     # away for a zero x (and, below any S that is a normal number, changes nothing).
     cos_theta = (dot / scale.clamp_min(torch.finfo(dot.dtype).tiny)).clamp_(-1.0, 1.0)
-    junctions, offsets, signs, slopes = _segment_tables(m, dot.dtype, dot.device)
-    bucket = torch.bucketize(cos_theta, junctions)
-    u_below, u_m = _chebyshev_u(cos_theta, m)
-    cos_m = torch.addcmul(u_m, cos_theta, u_below, value=-1.0)  # T_m(c) = U_m - c U_{m-1}, eq 7
-    psi = torch.addcmul(offsets[bucket], signs[bucket], cos_m)  # eq 6
-    slope = slopes[bucket] * u_below  # d psi / d c
-    along_dot, along_scale, target_logit = slope, torch.addcmul(psi, cos_theta, slope, value=-1.0), scale * psi
-    if lam:
+    target, slope = margin.target_and_slope(cos_theta)
+    if not isinstance(slope, torch.Tensor):
+        slope = torch.full_like(cos_theta, slope)
+    along_dot, along_scale, target_logit = slope, target - cos_theta * slope, scale * target
+    if isinstance(lam, torch.Tensor) or lam:
         along_dot = (slope + lam) / (1.0 + lam)
         along_scale = along_scale / (1.0 + lam)
-        target_logit = torch.add(target_logit, dot, alpha=lam) / (1.0 + lam)
-    return target_logit, along_dot, along_scale * w_norm, along_scale * x_norm
+        target_logit = (target_logit + lam * dot) / (1.0 + lam)
+    return target_logit, along_dot, along_scale * b_norm, along_scale * a_norm
 
 
 def _per_unit_norm(coefficient, norms):
@@ -154,35 +118,110 @@ def _per_unit_norm(coefficient, norms):
     return (coefficient / norms).nan_to_num_(nan=0.0)
 
 
+def _inverse(norms, numerator: float = 1.0):
+    """numerator / norms with 0 for zero rows (a zero row stays zero once normalised)."""
+    return (numerator / norms).nan_to_num_(nan=0.0, posinf=0.0)
+
+
+def _project(grad, unit_rows, factor):
+    """factor * (grad - (grad . u) u) row by row: the backward of normalising a row to u / factor."""
+    along = (grad * unit_rows).sum(dim=1, keepdim=True)
+    return grad.sub_(unit_rows * along).mul_(factor)
+
+
 class _MarginLogits(torch.autograd.Function):
-    """x @ weight.T with target entries f_y = (lam dot + |W||x| psi(c)) / (1 + lam), with
-    the gradient of reference section 1 written out (see _target_terms)."""
+    """a @ b.T with target entries f_y (see _target_terms); gradient written out."""
 
     @staticmethod
-    def forward(ctx, x, weight, target, m, lam, x_norm, w_norms):
+    def forward(ctx, x, weight, target, margin, lam, x_norm, w_norms, keep):
+        scale = margin.scale
+        a, a_norm, x_factor = x, x_norm, None
+        if margin.normalises_feature:
+            x_factor = _inverse(x_norm, scale)  # (N, 1): s / abs(x), 0 for a zero x
+            a, a_norm = x * x_factor, x_norm * x_factor
+        b, b_norms, w_factor = weight, w_norms, None
+        if margin.normalises_weight:
+            w_factor = _inverse(w_norms)  # (K, 1)
+            b, b_norms = weight * w_factor, w_norms * w_factor
         column = target.unsqueeze(1)  # (N, 1)
-        logits = x @ weight.T  # (N, K)
+        logits = a @ b.T  # (N, K)
         dot = logits.gather(1, column)  # (N, 1)
-        target_logit, along_dot, along_x, along_w = _target_terms(dot, x_norm, w_norms[target], m, lam)  # (N, 1)
-        ctx.save_for_backward(x, weight, target, x_norm, w_norms, along_dot, along_x, along_w)
+        target_logit, along_dot, along_a, along_b = _target_terms(dot, a_norm, b_norms[target], margin, lam)
+        if keep is not None:  # rows whose target is ignore_index keep their plain logits and gradient
+            target_logit = torch.where(keep, target_logit, dot)
+            along_dot = torch.where(keep, along_dot, 1.0)
+            along_a, along_b = along_a * keep, along_b * keep
+        ctx.margin = margin
+        ctx.save_for_backward(a, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor)
         return logits.scatter_(1, column, target_logit)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_logits):
-        x, weight, target, x_norm, w_norms, along_dot, along_x, along_w = ctx.saved_tensors
+        a, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor = ctx.saved_tensors
+        margin = ctx.margin
         column = target.unsqueeze(1)  # (N, 1)
         grad_target = grad_logits.gather(1, column)  # (N, 1)
         # Through dot: the plain backward with the target column rescaled.
         grad_plain = grad_logits.scatter(1, column, grad_target * along_dot)  # (N, K)
         grad_x = grad_weight = None
-        # Through S: dS/dx = |W_y| x / |x| and dS/dW_y = |x| W_y / |W_y|, added to the matmuls in place.
+        # Through S: dS/da = abs(b_y) a / abs(a) and dS/db_y = abs(a) b_y / abs(b_y). Along a normalised
+        # row that radial part is projected away, so it is only added where the row keeps its norm.
         if ctx.needs_input_grad[0]:
-            grad_x = torch.mm(grad_plain, weight).addcmul_(x, _per_unit_norm(grad_target * along_x, x_norm))
+            grad_x = torch.mm(grad_plain, b)
+            if margin.normalises_feature:
+                grad_x = _project(grad_x, a * _inverse(a_norm), x_factor)
+            else:
+                grad_x.addcmul_(a, _per_unit_norm(grad_target * along_a, a_norm))
         if ctx.needs_input_grad[1]:
-            per_class = torch.zeros_like(w_norms).index_add_(0, target, grad_target * along_w)  # (K, 1)
-            grad_weight = torch.mm(grad_plain.T, x).addcmul_(weight, _per_unit_norm(per_class, w_norms))
-        return grad_x, grad_weight, None, None, None, None, None
+            grad_weight = torch.mm(grad_plain.T, a)
+            if margin.normalises_weight:
+                grad_weight = _project(grad_weight, b, w_factor)
+            else:
+                per_class = torch.zeros_like(b_norms).index_add_(0, target, grad_target * along_b)  # (K, 1)
+                grad_weight.addcmul_(b, _per_unit_norm(per_class, b_norms))
+        return grad_x, grad_weight, None, None, None, None, None, None
+
+
+def plain_logits(x, weight, margin=1):
+    """(N, K) the member's test-time logits scale_j cos(theta_j): x @ weight.T for L-Softmax,
+    x @ (W_j / abs(W_j)).T for SphereFace, s cos(theta_j) for the normalised members."""
+    margin = as_margin(margin)
+    if margin.normalises_weight:
+        weight = torch.nn.functional.normalize(weight, dim=1)
+    if margin.normalises_feature:
+        x = torch.nn.functional.normalize(x, dim=1) * margin.scale
+    return x @ weight.T
+
+
+def margin_logits(x, weight, target, margin, lam=0.0, ignore_index: int = IGNORE_INDEX):
+    """(N, K) logits of a margin member (lsoftmax.margins), scale included.
+
+    x (N, D), weight (K, D) with class vectors as rows, target (N,) int64, margin a member or
+    an integer m (LSoftmax(m)), lam >= 0 the blend weight. Non-target entries are
+    scale_j cos(theta_j); target entries (lam scale_y cos(theta_y) + scale_y t(theta_y)) / (1 + lam).
+    Rows whose target equals ignore_index keep plain logits (pass the same ignore_index to
+    F.cross_entropy, whose default it is).
+    """
+    margin = as_margin(margin)
+    return _margin_logits(x, weight, target, margin, _check_inputs(x, weight, target, lam), ignore_index)
+
+
+def _margin_logits(x, weight, target, margin: Margin, lam, ignore_index: int):
+    """margin_logits after the argument checks; lam may be a 0-dim tensor (MarginLinear's)."""
+    with torch.no_grad():
+        x_norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)  # (N, 1)
+        w_norms = torch.linalg.vector_norm(weight, dim=1, keepdim=True)  # (K, 1)
+    # A compiled graph has no data-dependent branch: it skips the value checks and always masks.
+    compiling = torch.compiler.is_compiling()
+    ignored = compiling or _check_values(x, weight, target, x_norm, w_norms, ignore_index)
+    keep = None
+    if ignored:
+        keep = (target != ignore_index).unsqueeze(1)  # (N, 1)
+        target = torch.where(keep.squeeze(1), target, 0)
+    if margin.is_plain and isinstance(margin, LSoftmax) and not margin.normalises_weight:
+        return x @ weight.T
+    return _MarginLogits.apply(x, weight, target.long(), margin, lam, x_norm, w_norms, keep)
 
 
 def lsoftmax_logits(x, weight, target, m, lam=0.0):
@@ -190,13 +229,6 @@ def lsoftmax_logits(x, weight, target, m, lam=0.0):
 
     x (N, D), weight (K, D) with class vectors as rows, target (N,) int64, m an integer
     >= 1, lam >= 0 the blend weight: f_y = (lam |W||x| cos + |W||x| psi) / (1 + lam).
+    The L-Softmax member of margin_logits.
     """
-    m = check_margin(m)
-    _check_inputs(x, weight, target, lam)
-    with torch.no_grad():
-        x_norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)  # (N, 1)
-        w_norms = torch.linalg.vector_norm(weight, dim=1, keepdim=True)  # (K, 1)
-    _check_values(x, weight, target, x_norm, w_norms)
-    if m == 1:
-        return x @ weight.T
-    return _MarginLogits.apply(x, weight, target.long(), m, float(lam), x_norm, w_norms)
+    return margin_logits(x, weight, target, LSoftmax(m=check_margin(m)), lam)

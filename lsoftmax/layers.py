@@ -1,66 +1,173 @@
-"""LSoftmaxLinear: a bias-free last layer that gives margin logits while training."""
+"""MarginLinear: a bias-free last layer that gives margin logits while training, for any
+member of lsoftmax.margins; LSoftmaxLinear is its L-Softmax member.
+
+The lambda schedule advances once per optimisation step: after every optimizer.step() of a
+torch.optim optimiser that holds the layer's weight (a global optimiser step hook), or when
+step_schedule() is called (for hand-written update loops). Forward passes never advance it,
+so validation passes, gradient accumulation and several forwards per step see the same
+lambda. The k-th training step (k = 1 first) uses schedule(k), as in the paper's code.
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
+import weakref
 
 import torch
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
-from lsoftmax.functional import lsoftmax_logits
-from lsoftmax.margin import check_margin
+from lsoftmax.functional import IGNORE_INDEX, _check_inputs, _margin_logits, plain_logits
+from lsoftmax.margin import as_integer, check_margin
+from lsoftmax.margins import LSoftmax, as_margin, margin_from_params
+
+COLLAPSE_CHECK_EVERY = 50  # optimisation steps between checks of the class-vector norms
+COLLAPSE_RATIO = 0.05  # a class vector shorter than this times the median one counts as collapsed
+
+_HEADS: weakref.WeakSet = weakref.WeakSet()  # every MarginLinear alive, for the optimiser hook
+_HOOK_HANDLE = None
 
 
-class LSoftmaxLinear(nn.Module):
-    """weight (K, D), no bias. forward(x, target) gives margin logits when training with a
-    target, advancing the lambda schedule one iteration; plain x @ weight.T otherwise
-    (test time classifies with the plain argmax, as every implementation does).
+def _after_optimizer_step(optimizer, args, kwargs) -> None:
+    """Advance the schedule of every live MarginLinear whose weight this optimiser holds."""
+    heads = list(_HEADS)
+    if not heads:
+        return
+    held = {id(param) for group in optimizer.param_groups for param in group["params"]}
+    for head in heads:
+        if id(head.weight) in held:
+            head.step_schedule()
 
-    lambda_schedule: anything with .schedule(iteration) -> float, e.g. LambdaSchedule;
-    None means lambda = 0, the pure L-Softmax target logit.
+
+def _install_hook() -> None:
+    global _HOOK_HANDLE
+    if _HOOK_HANDLE is None:
+        _HOOK_HANDLE = register_optimizer_step_post_hook(_after_optimizer_step)
+
+
+class MarginLinear(nn.Module):
+    """weight (K, D), no bias. forward(x, target) gives the member's margin logits when
+    training with a target (lsoftmax.margin_logits at the current lambda); its plain logits
+    scale_j cos(theta_j) otherwise, whose argmax is the prediction.
+
+    margin: a member of lsoftmax.margins, or an integer m (LSoftmax(m)).
+    lambda_schedule: anything with .schedule(iteration) -> float, e.g. LambdaSchedule; None
+    means lambda = 0, the member's own loss. It advances once per optimisation step (see the
+    module docstring). ignore_index: targets equal to it keep plain logits, as in
+    F.cross_entropy (pass the same value there).
+
+    The state_dict holds the weight, the step count and the margin's parameters; loading a
+    state saved with other margin parameters raises ValueError.
     """
 
-    def __init__(self, in_features: int, num_classes: int, m: int, lambda_schedule=None):
+    def __init__(self, in_features: int, num_classes: int, margin, lambda_schedule=None, ignore_index=IGNORE_INDEX):
         super().__init__()
-        for name, value in (("in_features", in_features), ("num_classes", num_classes)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if num_classes < 2:
-            raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
+        in_features = as_integer(in_features, "in_features", 1)
+        num_classes = as_integer(num_classes, "num_classes", 2)
         if lambda_schedule is not None and not callable(getattr(lambda_schedule, "schedule", None)):
             raise ValueError(f"lambda_schedule must have a schedule(iteration) method, got {lambda_schedule!r}")
         self.in_features = in_features
         self.num_classes = num_classes
-        self.m = check_margin(m)
+        self.margin = as_margin(margin)
+        self.ignore_index = as_integer(ignore_index, "ignore_index", -(2**62))
         self.lambda_schedule = lambda_schedule
-        self.iteration = 0  # margin forward passes so far; the schedule sees 1 on the first
-        self.last_lambda = self.current_lambda()
+        self.iteration = 0  # optimisation steps taken; the next training forward uses schedule(iteration + 1)
+        self._collapse_warned = False
+        # lambda of the next training forward, as a tensor so that a compiled forward reads it without recompiling
+        self.register_buffer("lambda_value", torch.tensor(self.current_lambda(), dtype=torch.float64), persistent=False)
         self.weight = nn.Parameter(torch.empty(num_classes, in_features))
         self.reset_parameters()
+        _HEADS.add(self)
+        _install_hook()
 
     def reset_parameters(self) -> None:
         """Same initialisation as nn.Linear's weight (rows are class vectors)."""
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
 
+    @property
+    def last_lambda(self) -> float:
+        """lambda of the current step (what a training forward uses now)."""
+        return self.current_lambda()
+
     def current_lambda(self, iteration: int | None = None) -> float:
-        """lambda at this iteration (default: the last one used)."""
+        """lambda at this schedule iteration (default: the current step's, iteration + 1)."""
         if self.lambda_schedule is None:
             return 0.0
-        return float(self.lambda_schedule.schedule(self.iteration if iteration is None else iteration))
+        return float(self.lambda_schedule.schedule(self.iteration + 1 if iteration is None else iteration))
+
+    def step_schedule(self) -> None:
+        """Advance the schedule by one optimisation step (called by the optimiser hook; call it
+        yourself after each update in a hand-written loop)."""
+        self.iteration += 1
+        self.lambda_value.fill_(self.current_lambda())
+        if self.iteration % COLLAPSE_CHECK_EVERY == 0:
+            self._check_collapse()
+
+    def _check_collapse(self) -> None:
+        """Warn once when a class vector has shrunk to almost nothing (it can then never win)."""
+        if self._collapse_warned or self.margin.normalises_weight:
+            return
+        with torch.no_grad():
+            norms = torch.linalg.vector_norm(self.weight.detach().float(), dim=1)
+            shortest, median = float(norms.min()), float(norms.median())
+        if shortest < COLLAPSE_RATIO * median:
+            self._collapse_warned = True
+            warnings.warn(
+                f"MarginLinear: class {int(norms.argmin())}'s weight norm fell to {shortest:.3g} "
+                f"(median {median:.3g}) at step {self.iteration}; that class can no longer be predicted. "
+                "This happens with lambda = 0 from the start in low-dimensional features: anneal lambda "
+                "(lambda_schedule=LambdaSchedule(...)) with lambda_min > 0, or normalise W (SphereFace).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def _check_x(self, x) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        if x.dim() != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"x must have shape (N, {self.in_features}) (in_features = {self.in_features}), "
+                f"got shape {tuple(x.shape)}"
+            )
 
     def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> torch.Tensor:
+        self._check_x(x)
         if not self.training or target is None:
-            return x @ self.weight.T
-        self.iteration += 1
-        self.last_lambda = self.current_lambda()
-        return lsoftmax_logits(x, self.weight, target, self.m, self.last_lambda)
+            if x.dtype != self.weight.dtype:
+                raise ValueError(f"x must have the weight's dtype {self.weight.dtype}, got {x.dtype}")
+            return plain_logits(x, self.weight, self.margin)
+        _check_inputs(x, self.weight, target, 0.0)
+        lam = 0.0 if self.lambda_schedule is None else self.lambda_value
+        return _margin_logits(x, self.weight, target, self.margin, lam, self.ignore_index)
 
     def get_extra_state(self):
-        return {"iteration": self.iteration}
+        return {"iteration": self.iteration, "margin": self.margin.name, "margin_params": self.margin.params()}
 
     def set_extra_state(self, state) -> None:
+        if "margin" in state:
+            saved = margin_from_params(state["margin"], state["margin_params"])
+            if saved != self.margin:
+                raise ValueError(
+                    f"state_dict margin must match this layer's: saved with {saved.describe()}, "
+                    f"this layer has {self.margin.describe()}"
+                )
         self.iteration = int(state["iteration"])
-        self.last_lambda = self.current_lambda()
+        self.lambda_value.fill_(self.current_lambda())
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, num_classes={self.num_classes}, m={self.m}, iteration={self.iteration}"
+        return (
+            f"in_features={self.in_features}, num_classes={self.num_classes}, "
+            f"margin={self.margin.describe()}, iteration={self.iteration}"
+        )
+
+
+class LSoftmaxLinear(MarginLinear):
+    """MarginLinear with LSoftmax(m): plain logits x @ weight.T at test time."""
+
+    def __init__(self, in_features: int, num_classes: int, m: int, lambda_schedule=None, ignore_index=IGNORE_INDEX):
+        super().__init__(in_features, num_classes, LSoftmax(m=check_margin(m)), lambda_schedule, ignore_index)
+
+    @property
+    def m(self) -> int:
+        return self.margin.m

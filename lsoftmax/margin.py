@@ -9,21 +9,38 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
+import sys
 
 import numpy as np
 
 
+def as_integer(value, name: str, minimum: int, allow_float: bool = False) -> int:
+    """value as a Python int >= minimum: ints and numpy and torch integer scalars (and, with
+    allow_float, integer-valued floats) are accepted; anything else raises ValueError naming
+    the argument."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    try:
+        number = operator.index(value)  # int, numpy integers, one-element integer tensors
+    except TypeError:
+        if not allow_float:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}") from None
+        try:
+            real = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}") from None
+        if not (math.isfinite(real) and real.is_integer()):
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}") from None
+        number = int(real)
+    if number < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return number
+
+
 def check_margin(m, name: str = "m") -> int:
     """Return m as an int, or raise ValueError if it is not an integer >= 1."""
-    if isinstance(m, bool) or not isinstance(m, (numbers.Integral, numbers.Real)):
-        raise ValueError(f"{name} must be an integer >= 1, got {m!r}")
-    if isinstance(m, numbers.Integral) or math.isfinite(float(m)) and float(m).is_integer():
-        value = int(m)
-    else:
-        raise ValueError(f"{name} must be an integer >= 1, got {m!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {m!r}")
-    return value
+    return as_integer(m, name, 1, allow_float=True)
 
 
 def _is_torch(value) -> bool:
@@ -54,14 +71,50 @@ def _check_finite(array, kind: str, name: str) -> None:
         raise ValueError(f"{name} must be finite, got a value that is NaN or infinite: {array!r}")
 
 
-def chebyshev(cos_theta, m: int):
-    """T_m(cos_theta) by the three-term recurrence; works on numpy and torch alike."""
-    previous, current = cos_theta * 0 + 1, cos_theta
+def _namespace(value):
+    """torch for a tensor, numpy otherwise: the few functions that operators do not cover."""
+    return sys.modules["torch"] if _is_torch(value) else np
+
+
+def _detached(value):
+    return value.detach() if _is_torch(value) else value
+
+
+def chebyshev_pair(cos_theta, m: int):
+    """(T_m(c), U_{m-1}(c)) by the three-term recurrence U_{n+1} = 2c U_n - U_{n-1} (eq 7):
+    T_m = U_m - c U_{m-1} is cos(m theta) and m U_{m-1} its derivative in c.
+
+    Only operators are used, so c may be a float, a numpy array, a torch tensor or a
+    numpy Polynomial (explain.chebyshev_coefficients reads the exact coefficients off it).
+    The one place the recurrence is written.
+    """
     if m == 0:
-        return previous
+        return cos_theta * 0 + 1, cos_theta * 0
+    two_c = cos_theta + cos_theta
+    previous, current = 1, two_c  # U_0, U_1 (an int keeps exact coefficients exact)
     for _ in range(m - 1):
-        previous, current = current, 2 * cos_theta * current - previous
-    return current
+        previous, current = current, two_c * current - previous
+    return current - cos_theta * previous, previous
+
+
+def chebyshev(cos_theta, m: int):
+    """T_m(cos_theta): cos(m theta) as a polynomial of cos(theta) (eq 7)."""
+    return chebyshev_pair(cos_theta, m)[0]
+
+
+def psi_and_slope(cos_theta, m: int):
+    """psi (eq 6) as a function of c = cos(theta) in [-1, 1], and d psi / d c.
+
+    psi = (-1)^k T_m(c) - 2k and d psi / dc = (-1)^k m U_{m-1}(c); the segment k comes from
+    acos of c without gradient (psi is continuous across segments, so rounding there is
+    harmless; the acos is never differentiated). numpy arrays or torch tensors.
+    """
+    xp = _namespace(cos_theta)
+    theta = xp.arccos(_detached(cos_theta))
+    k = xp.clip(xp.floor(theta * (m / math.pi)), 0, m - 1)  # theta = pi falls in segment m - 1
+    sign = 1.0 - 2.0 * (k % 2)
+    cos_m, u_below = chebyshev_pair(cos_theta, m)
+    return sign * cos_m - 2.0 * k, sign * (m * u_below)
 
 
 def cos_m_theta(cos_theta, m):
@@ -76,20 +129,11 @@ def cos_m_theta(cos_theta, m):
     return float(result) if kind == "float" else result
 
 
-def margin_segment(theta, m: int):
-    """k of eq 6: the integer with theta in [k pi/m, (k+1) pi/m], clipped to 0..m-1."""
-    if _is_torch(theta):
-        return (theta * (m / math.pi)).floor().clamp(0, m - 1)
-    return np.clip(np.floor(theta * (m / np.pi)), 0, m - 1)
-
-
 def psi_values(theta, m: int):
     """psi of eq 6 without input checks, for callers that guarantee a numpy array or
     torch tensor theta in [0, pi] and an int m >= 1 (the geometry's inner loops)."""
-    k = margin_segment(theta, m)
-    sign = 1 - 2 * (k % 2)
-    cos_m = theta.mul(m).cos() if _is_torch(theta) else np.cos(m * theta)
-    return sign * cos_m - 2 * k
+    xp = _namespace(theta)
+    return psi_and_slope(xp.cos(theta), m)[0]
 
 
 def psi(theta, m):

@@ -18,6 +18,7 @@ SUBMODULES = sorted(f"lsoftmax.{info.name}" for info in pkgutil.iter_modules(lso
 NUMPY_ONLY = [
     "lsoftmax.geometry",
     "lsoftmax.margin",
+    "lsoftmax.margins",
     "lsoftmax.datasets",
     "lsoftmax.settings",
     "lsoftmax.angles",

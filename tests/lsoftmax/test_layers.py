@@ -1,5 +1,6 @@
 """LSoftmaxLinear: parameters, plain logits at test time, the schedule while training."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -41,16 +42,44 @@ def test_plain_logits_when_not_training_with_a_target(mode):
     assert layer.iteration == 0
 
 
-def test_training_with_target_uses_the_schedule_and_counts_iterations():
+def test_the_schedule_advances_once_per_optimiser_step_not_per_forward():
     schedule = LambdaSchedule(base=1000.0, gamma=0.1, power=2.0, lambda_min=0.5)
     layer = LSoftmaxLinear(3, 4, m=3, lambda_schedule=schedule)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.01)
     x, target = _batch()
-    for iteration in (1, 2, 3):
-        out = layer(x, target)
-        assert layer.iteration == iteration
-        lam = 1000.0 * (1 + 0.1 * iteration) ** -2.0
-        assert layer.last_lambda == pytest.approx(lam)
-        torch.testing.assert_close(out, lsoftmax_logits(x, layer.weight, target, 3, lam), rtol=0, atol=0)
+    for step in (1, 2, 3):
+        lam = 1000.0 * (1 + 0.1 * step) ** -2.0
+        for _ in range(2):  # two forwards (gradient accumulation) in one step: the same lambda
+            out = layer(x, target)
+            assert layer.iteration == step - 1
+            assert layer.last_lambda == pytest.approx(lam)
+            torch.testing.assert_close(out, lsoftmax_logits(x, layer.weight, target, 3, lam), rtol=1e-6, atol=1e-6)
+            torch.nn.functional.cross_entropy(out, target).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        assert layer.iteration == step
+
+
+def test_a_validation_pass_under_no_grad_does_not_advance_the_schedule():
+    layer = LSoftmaxLinear(3, 4, m=2, lambda_schedule=LambdaSchedule())
+    optimizer = torch.optim.Adam(layer.parameters())
+    x, target = _batch()
+    torch.nn.functional.cross_entropy(layer(x, target), target).backward()
+    optimizer.step()
+    before = (layer.iteration, layer.last_lambda)
+    with torch.no_grad():
+        for _ in range(5):
+            layer(x, target)  # still in train mode, as a careless validation loop would be
+    assert (layer.iteration, layer.last_lambda) == before == (1, LambdaSchedule().schedule(2))
+
+
+def test_an_optimiser_without_the_head_does_not_advance_it_and_step_schedule_does():
+    layer = LSoftmaxLinear(3, 4, m=2, lambda_schedule=LambdaSchedule())
+    other = torch.nn.Linear(2, 2)
+    torch.optim.SGD(other.parameters(), lr=0.1).step()
+    assert layer.iteration == 0
+    layer.step_schedule()
+    assert layer.iteration == 1 and layer.last_lambda == LambdaSchedule().schedule(2)
 
 
 def test_default_schedule_means_lambda_zero():
@@ -72,13 +101,12 @@ def test_gradient_reaches_the_weight():
 def test_state_dict_round_trips_weight_and_iteration():
     schedule = LambdaSchedule()
     layer = LSoftmaxLinear(3, 4, m=2, lambda_schedule=schedule)
-    x, target = _batch()
     for _ in range(7):
-        layer(x, target)
+        layer.step_schedule()
     copy = LSoftmaxLinear(3, 4, m=2, lambda_schedule=schedule)
     copy.load_state_dict(layer.state_dict())
     assert copy.iteration == 7
-    assert copy.last_lambda == pytest.approx(schedule.schedule(7))
+    assert copy.last_lambda == pytest.approx(schedule.schedule(8))
     assert torch.equal(copy.weight, layer.weight)
 
 
@@ -87,6 +115,8 @@ def test_state_dict_round_trips_weight_and_iteration():
     [
         ("in_features", dict(in_features=0)),
         ("in_features", dict(in_features=2.0)),
+        ("in_features", dict(in_features="3")),
+        ("num_classes", dict(num_classes=np.float64(4.5))),
         ("num_classes", dict(num_classes=1)),
         ("num_classes", dict(num_classes=True)),
         ("m", dict(m=0)),
