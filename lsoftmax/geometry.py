@@ -1,9 +1,12 @@
-"""The decision geometry of L-Softmax in the plane (reference section 3), numpy only.
+"""The decision geometry of L-Softmax and its margin family (reference section 3,
+margin-family.md section 2), numpy only.
 
 Weights have no bias, so every decision rule depends on the direction phi of x alone:
 boundaries are rays from the origin and regions are arcs of the circle of directions.
-Angles are radians, measured counter-clockwise from the positive x axis unless a
-docstring says otherwise.
+Class j's criterion holds at a direction when scale_j t(theta_j) > max_{i != j} scale_i
+cos(theta_i), with t and scale_j from the member (lsoftmax.margins; an integer m means
+LSoftmax(m)). Angles are radians, measured counter-clockwise from the positive x axis unless
+a docstring says otherwise. In 3-D (sphere_regions) the regions are parts of the sphere.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lsoftmax.margin import check_margin, psi, psi_values
+from lsoftmax.margin import check_margin, psi
+from lsoftmax.margins import Margin, as_margin
 
 TWO_PI = 2.0 * math.pi
 # Refinement of the sampling grid stops at this many points or this width: weights that
@@ -72,12 +76,12 @@ def angle_between(phi, direction) -> np.ndarray:
     return np.minimum(difference, TWO_PI - difference)
 
 
-def _class_scores(weights: np.ndarray, phi: np.ndarray, m: int):
-    """(K, P) margin scores |W_j| psi(theta_j) and plain scores |W_j| cos(theta_j)."""
-    norms = np.hypot(weights[:, 0], weights[:, 1])[:, None]  # (K, 1)
+def _class_scores(weights: np.ndarray, phi: np.ndarray, margin: Margin):
+    """(K, P) margin scores scale_j t(theta_j) and plain scores scale_j cos(theta_j)."""
+    scales = margin.class_scales(np.hypot(weights[:, 0], weights[:, 1]))[:, None]  # (K, 1)
     directions = np.arctan2(weights[:, 1], weights[:, 0])[:, None]  # (K, 1)
     theta = angle_between(phi[None, :], directions)  # (K, P)
-    return norms * psi_values(theta, m), norms * np.cos(theta)
+    return scales * margin.target(theta), scales * np.cos(theta)
 
 
 def _best_rival(plain: np.ndarray) -> np.ndarray:
@@ -91,31 +95,33 @@ def _best_rival(plain: np.ndarray) -> np.ndarray:
     return np.where(np.arange(plain.shape[0])[:, None] == top_index, second, top)
 
 
-def _slack(weights: np.ndarray, m: int, phi: np.ndarray) -> np.ndarray:
+def _slack(weights: np.ndarray, margin: Margin, phi: np.ndarray) -> np.ndarray:
     """criterion_slack without input checks."""
-    margin_scores, plain = _class_scores(weights, phi, m)
+    margin_scores, plain = _class_scores(weights, phi, margin)
     return margin_scores - _best_rival(plain)
 
 
-def criterion_slack(weights, m, phi) -> np.ndarray:
-    """(K, P) |W_j| psi(theta_j) - max_{i != j} |W_i| cos(theta_i) at directions phi.
+def criterion_slack(weights, margin, phi) -> np.ndarray:
+    """(K, P) scale_j t(theta_j) - max_{i != j} scale_i cos(theta_i) at directions phi.
 
-    Positive exactly where class j's L-Softmax criterion holds.
+    Positive exactly where class j's criterion holds (for L-Softmax, |W_j| psi(theta_j) against
+    |W_i| cos(theta_i)). margin: a member or an integer m.
     """
     weights = check_weights(weights)
-    m = check_margin(m)
+    margin = as_margin(margin, "m")
     phi = np.atleast_1d(np.asarray(phi, dtype=np.float64))
-    return _slack(weights, m, phi)
+    return _slack(weights, margin, phi)
 
 
 # ------------------------------------------------------------- feasible arcs
 
 
-def _lipschitz(weights: np.ndarray, m: int) -> np.ndarray:
-    """(K,) a bound on |d slack_j / d phi|: |psi'| <= m and |cos'| <= 1."""
-    norms = np.hypot(weights[:, 0], weights[:, 1])
-    rival = np.array([np.max(np.delete(norms, j)) for j in range(len(norms))])
-    return norms * m + rival
+def _lipschitz(weights: np.ndarray, margin: Margin) -> np.ndarray:
+    """(K,) a bound on |d slack_j / d phi| away from the member's breakpoints:
+    |dt/dtheta| <= margin.lipschitz() (m for psi) and |cos'| <= 1."""
+    scales = margin.class_scales(np.hypot(weights[:, 0], weights[:, 1]))
+    rival = np.array([np.max(np.delete(scales, j)) for j in range(len(scales))])
+    return scales * margin.lipschitz() + rival
 
 
 def _isolate_sign_changes(slack, lipschitz, grid, max_rounds=40):
@@ -170,23 +176,26 @@ def _arcs_from_edges(positive, edges, rising):
 
 
 def feasible_arcs(weights, m):
-    """For each class, the arcs of directions where its L-Softmax criterion holds.
+    """For each class, the arcs of directions where its criterion holds.
 
-    weights (K, 2), rows the class vectors; returns K lists of (start, end) radian pairs,
-    counter-clockwise from start to end, 0 <= start < 2 pi, start < end <= start + 2 pi.
+    weights (K, 2), rows the class vectors; m a member of lsoftmax.margins or an integer m
+    (L-Softmax). Returns K lists of (start, end) radian pairs, counter-clockwise from start
+    to end, 0 <= start < 2 pi, start < end <= start + 2 pi.
     """
     weights = check_weights(weights)
-    m = check_margin(m)
+    margin = as_margin(m, "m")
     directions = np.mod(np.arctan2(weights[:, 1], weights[:, 0]), TWO_PI)
-    # Breakpoints where psi changes segment or theta turns round, plus a fine grid.
-    offsets = np.concatenate([np.arange(m + 1) * math.pi / m, -np.arange(1, m) * math.pi / m])
+    # The member's breakpoints (psi's junctions, ArcFace's branch) on both sides of each W_j,
+    # where theta turns round (0 and pi), plus a fine grid.
+    breaks = np.array(margin.breakpoints())
+    offsets = np.concatenate([[0.0, math.pi], breaks, -breaks])
     special = np.mod(directions[:, None] + offsets[None, :], TWO_PI).ravel()
     grid = np.unique(np.concatenate([np.linspace(0.0, TWO_PI, 1025), special, [TWO_PI]]))
 
     def slack(phi):
-        return _slack(weights, m, phi)
+        return _slack(weights, margin, phi)
 
-    grid, values = _isolate_sign_changes(slack, _lipschitz(weights, m), grid)
+    grid, values = _isolate_sign_changes(slack, _lipschitz(weights, margin), grid)
     positive = values > 0  # (K, P)
     positive[:, -1] = positive[:, 0]  # phi = 2 pi is phi = 0
     rows, changes = np.nonzero(positive[:, :-1] != positive[:, 1:])  # every class's sign changes, at once
@@ -247,7 +256,8 @@ def margin_gaps(arcs) -> list[Gap]:
 
 @dataclass(frozen=True)
 class BinaryBoundaries:
-    """Boundary angles in [0, theta12], measured from W1 towards W2; None outside the wedge."""
+    """Boundary angles in [0, theta12], measured from W1 towards W2; None outside the wedge.
+    (For a member other than L-Softmax read scale_j t for |W_j| psi, scale_j cos for |W_j| cos.)"""
 
     class1: float | None  # where |W1| psi(theta1) = |W2| cos(theta2)
     class2: float | None  # where |W2| psi(theta2) = |W1| cos(theta1)
@@ -275,33 +285,77 @@ def _wedge_root(function, theta12: float) -> float | None:
     return float(_bisect_roots(function, low, high, iterations=80)[0])
 
 
-def binary_boundaries(norm1, norm2, theta12, m) -> BinaryBoundaries:
-    """Softmax and L-Softmax boundaries for two classes at angle theta12 (radians).
-
-    Inside the wedge each criterion is monotone (psi falls while the rival's cosine
-    rises), so each has at most one root; it is found by bisection to ~1e-15 rad.
-    """
+def _two_class_criteria(norm1, norm2, theta12, margin):
+    """Checked (scale1, scale2, theta12, member) and the two criteria as functions of phi,
+    the angle from W1 towards W2: each is > 0 where its class's criterion holds."""
     norm1 = _check_positive("norm1", norm1)
     norm2 = _check_positive("norm2", norm2)
     theta12 = _check_theta12(theta12)
-    m = check_margin(m)
+    margin = as_margin(margin, "m")
+    scale1, scale2 = margin.class_scales(np.array([norm1, norm2]))
 
     def class1(phi):
-        return norm1 * psi(phi, m) - norm2 * np.cos(theta12 - phi)
+        return scale1 * margin.target(np.clip(phi, 0.0, math.pi)) - scale2 * np.cos(theta12 - phi)
 
-    def class2(phi):  # decreasing in phi measured from W1 would need a flip: use -phi side
-        return norm1 * np.cos(phi) - norm2 * psi(theta12 - phi, m)
+    def class2(phi):
+        return scale2 * margin.target(np.clip(theta12 - phi, 0.0, math.pi)) - scale1 * np.cos(phi)
 
+    return float(scale1), float(scale2), theta12, class1, class2
+
+
+def binary_boundaries(norm1, norm2, theta12, m) -> BinaryBoundaries:
+    """Plain and margin boundaries for two classes at angle theta12 (radians).
+
+    m: a member of lsoftmax.margins or an integer m (L-Softmax). Inside the wedge each
+    criterion is monotone (t falls while the rival's cosine rises), so each has at most one
+    root; it is found by bisection to ~1e-15 rad. `softmax` is the member's plain rule
+    scale_1 cos(theta1) = scale_2 cos(theta2) (the norms count for L-Softmax only).
+    """
+    scale1, scale2, theta12, class1, class2 = _two_class_criteria(norm1, norm2, theta12, m)
     root1 = _wedge_root(class1, theta12)
-    flipped = _wedge_root(lambda phi: -class2(theta12 - phi), theta12)
+    flipped = _wedge_root(lambda phi: class2(theta12 - phi), theta12)  # class 2's criterion, decreasing from W2
     root2 = None if flipped is None else theta12 - flipped
-    softmax = math.atan2(norm1 - norm2 * math.cos(theta12), norm2 * math.sin(theta12))
+    softmax = math.atan2(scale1 - scale2 * math.cos(theta12), scale2 * math.sin(theta12))
     softmax = softmax if 0.0 <= softmax <= theta12 else None
     return BinaryBoundaries(class1=root1, class2=root2, softmax=softmax)
 
 
+def wedge_margin(norm1, norm2, theta12, m) -> float:
+    """The angle (radians) of directions inside the wedge between W1 and W2 where neither
+    class's criterion holds: margin-family.md's 'margin inside the wedge'. Unlike
+    BinaryBoundaries.margin it is also right when a criterion holds nowhere (the whole wedge
+    is margin) or everywhere in the wedge."""
+    _, _, theta12, class1, class2 = _two_class_criteria(norm1, norm2, theta12, m)
+    claimed = 0.0
+    for criterion in (class1, lambda phi: class2(theta12 - phi)):  # each decreasing from its own W
+        root = _wedge_root(criterion, theta12)
+        if root is not None:
+            claimed += root
+        elif criterion(np.array([theta12]))[0] > 0:
+            claimed += theta12  # holds across the whole wedge
+    return max(0.0, theta12 - claimed)
+
+
+def angle_plane_boundary(theta1, m, norm_ratio: float = 1.0) -> np.ndarray:
+    """The member's class-1 decision boundary in the (theta1, theta2) plane, the ArcFace
+    paper's comparison: theta2 with ratio t(theta1) = cos(theta2), ratio = scale1 / scale2
+    (|W1| / |W2| for L-Softmax, 1 for the members that normalise W). Softmax theta2 = theta1,
+    SphereFace m theta1, CosFace acos(cos(theta1) - m), ArcFace theta1 + m.
+
+    theta1 in [0, pi] radians (array); NaN where no theta2 in [0, pi] solves it (class 1's
+    criterion then holds for no theta2, or for every theta2)."""
+    margin = as_margin(m, "m")
+    ratio = _check_positive("norm_ratio", norm_ratio) if not margin.normalises_weight else 1.0
+    theta1 = np.asarray(theta1, dtype=np.float64)
+    if not np.all(np.isfinite(theta1)) or np.any(theta1 < 0) or np.any(theta1 > math.pi):
+        raise ValueError(f"theta1 must lie in [0, pi] radians, got {theta1!r}")
+    cosine = ratio * margin.target(theta1)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(cosine) <= 1.0, np.arccos(np.clip(cosine, -1.0, 1.0)), np.nan)
+
+
 def equal_norm_margin(theta12, m) -> float:
-    """(m - 1) / (m + 1) * theta12: the angular margin when |W1| = |W2| (radians)."""
+    """(m - 1) / (m + 1) * theta12: the L-Softmax angular margin when |W1| = |W2| (radians)."""
     theta12 = _check_theta12(theta12)
     m = check_margin(m)
     return (m - 1) / (m + 1) * theta12
@@ -370,3 +424,169 @@ def _log_sum_exp_of_others(logits: np.ndarray) -> np.ndarray:
     second = others.max(axis=0)  # (P,)
     result[top_index, columns] = np.log(np.exp(others - second).sum(axis=0)) + second
     return result
+
+
+# ------------------------------------------------------------ any dimension, the sphere
+
+
+def check_vectors(vectors, name: str, dim: int | None = None, min_rows: int = 1) -> np.ndarray:
+    """vectors as a (K, D) float64 array of finite, nonzero rows (D = dim when given)."""
+    try:
+        array = np.asarray(vectors, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (K, D) array of numbers, got {vectors!r}") from None
+    if array.ndim != 2 or array.shape[0] < min_rows or (dim is not None and array.shape[1] != dim):
+        wanted = f"(K, {dim})" if dim is not None else "(K, D)"
+        raise ValueError(f"{name} must have shape {wanted} with K >= {min_rows}, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite, got NaN or infinite entries")
+    norms = np.linalg.norm(array, axis=1)
+    if np.any(norms <= 0):
+        raise ValueError(f"{name} rows must be nonzero, got zero rows at {np.flatnonzero(norms <= 0).tolist()}")
+    return array
+
+
+def _slack_at(weights: np.ndarray, margin: Margin, units: np.ndarray) -> np.ndarray:
+    """(K, P) criterion slack of each class at unit directions units (P, D)."""
+    norms = np.linalg.norm(weights, axis=1)
+    cosines = np.clip((weights / norms[:, None]) @ units.T, -1.0, 1.0)  # (K, P)
+    scales = margin.class_scales(norms)[:, None]
+    return scales * margin.target(np.arccos(cosines)) - _best_rival(scales * cosines)
+
+
+def criterion_class(weights, m, directions) -> np.ndarray:
+    """(P,) the class whose criterion holds at each direction, -1 where none does (the margin).
+
+    weights (K, D), directions (P, D), any D >= 2, nonzero rows (only their direction counts);
+    m a member or an integer m. At most one class's criterion holds anywhere, since t <= cos.
+    """
+    weights = check_vectors(weights, "weights", min_rows=2)
+    directions = check_vectors(directions, "directions", dim=weights.shape[1])
+    margin = as_margin(m, "m")
+    units = directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    holds = _slack_at(weights, margin, units) > 0  # (K, P)
+    return np.where(holds.any(axis=0), np.argmax(holds, axis=0), -1)
+
+
+@dataclass(frozen=True)
+class SphereRegions:
+    """Where each class's criterion holds on the sphere of 3-D directions."""
+
+    polar: np.ndarray  # (R,) angle from +z, radians, 0..pi
+    azimuth: np.ndarray  # (C,) angle in the x-y plane from +x, radians, [0, 2 pi)
+    labels: np.ndarray  # (R, C) int, criterion_class at each grid direction, -1 in the margin
+    boundaries: list  # K lists of (L, 3) polylines on the unit sphere; closed ones repeat their first point
+
+
+def sphere_direction(polar, azimuth) -> np.ndarray:
+    """(..., 3) unit vectors from polar angle (from +z) and azimuth (radians)."""
+    polar, azimuth = np.broadcast_arrays(np.asarray(polar, dtype=np.float64), np.asarray(azimuth, dtype=np.float64))
+    return np.stack([np.sin(polar) * np.cos(azimuth), np.sin(polar) * np.sin(azimuth), np.cos(polar)], axis=-1)
+
+
+# Marching squares: corners a (i, j) = 1, b (i, j+1) = 2, c (i+1, j+1) = 4, d (i+1, j) = 8; edges
+# top a-b = 0, right b-c = 1, bottom d-c = 2, left a-d = 3. The two saddles (5, 10) are settled
+# by the cell centre's sign, below.
+_CASES = {1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 6: [(0, 2)], 7: [(3, 2)], 8: [(2, 3)]}
+_CASES.update({9: [(0, 2)], 11: [(1, 2)], 12: [(1, 3)], 13: [(0, 1)], 14: [(3, 0)]})
+_AROUND_B_AND_D, _AROUND_A_AND_C = [(0, 1), (2, 3)], [(3, 0), (1, 2)]
+
+
+def _edge_key(i: int, j: int, edge: int, columns: int) -> tuple[str, int, int]:
+    """A grid edge, the same key from both cells that share it."""
+    return {0: ("h", i, j), 1: ("v", i, (j + 1) % columns), 2: ("h", i + 1, j), 3: ("v", i, j)}[edge]
+
+
+def _cell_segments(values: np.ndarray, centre: np.ndarray) -> list[tuple]:
+    """Marching-squares segments (pairs of edge keys) of the zero level of values (R, C),
+    the azimuth wrapping round; centre (R-1, C) is the value at each cell's middle."""
+    rows, columns = values.shape
+    positive = values > 0
+    right = np.roll(positive, -1, axis=1)
+    case = positive[:-1] * 1 + right[:-1] * 2 + right[1:] * 4 + positive[1:] * 8  # (R-1, C)
+    segments = []
+    for i, j in zip(*np.nonzero((case > 0) & (case < 15)), strict=True):
+        code = int(case[i, j])
+        if code in (5, 10):
+            joined = centre[i, j] > 0
+            pairs = (
+                (_AROUND_B_AND_D if joined else _AROUND_A_AND_C)
+                if code == 5
+                else (_AROUND_A_AND_C if joined else _AROUND_B_AND_D)
+            )
+        else:
+            pairs = _CASES[code]
+        segments += [(_edge_key(i, j, e1, columns), _edge_key(i, j, e2, columns)) for e1, e2 in pairs]
+    return segments
+
+
+def _chain(segments: list[tuple]) -> list[list]:
+    """Join segments (pairs of keys) into polylines of keys; a closed one ends on its first key."""
+    touching: dict = {}
+    for index, (first, second) in enumerate(segments):
+        touching.setdefault(first, []).append(index)
+        touching.setdefault(second, []).append(index)
+    used = np.zeros(len(segments), dtype=bool)
+    starts = [key for key, found in touching.items() if len(found) == 1] + list(touching)
+    lines = []
+    for start in starts:
+        free = [index for index in touching[start] if not used[index]]
+        if not free:
+            continue
+        line, key = [start], start
+        while free:
+            index = free[0]
+            used[index] = True
+            first, second = segments[index]
+            key = second if first == key else first
+            line.append(key)
+            free = [other for other in touching[key] if not used[other]]
+        lines.append(line)
+    return lines
+
+
+def sphere_regions(weights, m, resolution: int = 90) -> SphereRegions:
+    """For 3-D class vectors: the class whose criterion holds on a (resolution, 2 resolution)
+    grid of directions, and each class region's boundary as polylines on the unit sphere
+    (marching squares on the grid, every vertex then bisected onto the exact boundary).
+
+    weights (K, 3), nonzero rows; m a member of lsoftmax.margins or an integer m.
+    """
+    weights = check_vectors(weights, "weights", dim=3, min_rows=2)
+    margin = as_margin(m, "m")
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or not 4 <= resolution <= 1000:
+        raise ValueError(f"resolution must be an integer in [4, 1000], got {resolution!r}")
+    polar = np.linspace(0.0, math.pi, int(resolution))
+    azimuth = np.linspace(0.0, TWO_PI, 2 * int(resolution), endpoint=False)
+    grid = sphere_direction(polar[:, None], azimuth[None, :])  # (R, C, 3)
+    slack = _slack_at(weights, margin, grid.reshape(-1, 3)).reshape(len(weights), *grid.shape[:2])  # (K, R, C)
+    holds = slack > 0
+    labels = np.where(holds.any(axis=0), np.argmax(holds, axis=0), -1)
+    half_polar, half_azimuth = 0.5 * (polar[:-1] + polar[1:]), azimuth + 0.5 * (azimuth[1] - azimuth[0])
+    middles = sphere_direction(half_polar[:, None], half_azimuth[None, :]).reshape(-1, 3)
+    centre = _slack_at(weights, margin, middles).reshape(len(weights), len(half_polar), len(azimuth))
+    boundaries = [_boundary_lines(weights, margin, j, slack[j], centre[j], polar, azimuth) for j in range(len(weights))]
+    return SphereRegions(polar=polar, azimuth=azimuth, labels=labels, boundaries=boundaries)
+
+
+def _boundary_lines(weights, margin, j, values, centre, polar, azimuth) -> list[np.ndarray]:
+    """Class j's boundary polylines, each vertex bisected along its grid edge onto slack_j = 0."""
+    lines = _chain(_cell_segments(values, centre))
+    keys = sorted({key for line in lines for key in line})
+    if not keys:
+        return []
+    step = azimuth[1] - azimuth[0]
+    low = np.array([[polar[i], azimuth[k]] for _, i, k in keys])  # (E, 2) one end of each edge
+    high = np.array([[polar[i + (kind == "v")], azimuth[k] + step * (kind == "h")] for kind, i, k in keys])
+
+    def slack(points):  # (E, 2) (polar, azimuth) -> (E,) slack_j
+        return _slack_at(weights, margin, sphere_direction(points[:, 0], points[:, 1]))[j]
+
+    sign = slack(low) > 0
+    for _ in range(50):
+        middle = 0.5 * (low + high)
+        same = (slack(middle) > 0) == sign
+        low, high = np.where(same[:, None], middle, low), np.where(same[:, None], high, middle)
+    points = sphere_direction(*(0.5 * (low + high)).T)  # (E, 3)
+    position = {key: index for index, key in enumerate(keys)}
+    return [points[[position[key] for key in line]] for line in lines]
