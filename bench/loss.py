@@ -1,17 +1,20 @@
-"""Forward + backward time of the L-Softmax loss against plain cross-entropy and
-pytorch-metric-learning's LargeMarginSoftmaxLoss, measured side by side in one run.
+"""Forward + backward time of every margin member (margin_logits + cross-entropy) against
+plain cross-entropy on the same bias-free layer and pytorch-metric-learning's class for the
+same member, measured side by side in one run.
 
     .venv/bin/python -m bench.loss                 # CUDA if available, else CPU, 1 thread
-    .venv/bin/python -m bench.loss --device cpu --threads 2 --repeats 30
+    .venv/bin/python -m bench.loss --device cpu --threads 2 --repeats 30 --members LSoftmax ArcFace
 
-The three contenders are timed interleaved (round-robin, order rotated every repeat) so
-that machine noise hits them alike; the table shows medians over repeats, in ms per
-forward + backward, and the ratios ours / CE and ours / PML.
+Per size, all contenders (CE, then ours and PML for each member) are timed interleaved
+(round-robin, order rotated every repeat) so that machine noise hits them alike; the table
+shows medians over repeats, in ms per forward + backward, and the ratios ours / CE and
+ours / PML (PML has no combined margin).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -19,10 +22,18 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from lsoftmax import lsoftmax_logits
+from lsoftmax import margin_logits
+from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, SphereFace
 
 SIZES = ((256, 2, 10), (4096, 128, 10), (4096, 512, 1000))  # (N, D, K)
 GOAL_VS_CE = 1.5  # ours may cost at most this many times plain cross-entropy
+MEMBERS = {
+    "LSoftmax": LSoftmax(m=4),
+    "SphereFace": SphereFace(m=4),
+    "CosFace": CosFace(m=0.35, s=64.0),
+    "ArcFace": ArcFace(m=0.5, s=64.0),
+    "CombinedMargin": CombinedMargin(m1=1.0, m2=0.3, m3=0.2, s=64.0),
+}
 TARGET_SAMPLE_S = 0.02  # each timed sample repeats the step until it lasts about this long
 
 
@@ -31,7 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--device", default="auto", help="auto (CUDA if available), cpu or cuda")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads on CPU")
     parser.add_argument("--repeats", type=int, default=21, help="timed samples per contender and size")
-    parser.add_argument("--m", type=int, default=4, help="the margin m")
+    parser.add_argument("--members", nargs="+", default=list(MEMBERS), choices=list(MEMBERS), help="members to time")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -53,26 +64,39 @@ def make_problem(size, device, seed):
     return x, weight, target
 
 
-def make_steps(x, weight, target, m) -> dict[str, Callable[[], None]]:
+def pml_loss(member, num_classes: int, dim: int):
+    """PML's class for a member (W is (D, K) there; ArcFace's margin in degrees), or None."""
+    from pytorch_metric_learning import losses  # imported here: a missing optional package only loses its column
+
+    if isinstance(member, SphereFace):
+        return losses.SphereFaceLoss(num_classes=num_classes, embedding_size=dim, margin=member.m, scale=1)
+    if isinstance(member, LSoftmax):
+        return losses.LargeMarginSoftmaxLoss(num_classes=num_classes, embedding_size=dim, margin=member.m, scale=1)
+    if isinstance(member, CosFace):
+        return losses.CosFaceLoss(num_classes=num_classes, embedding_size=dim, margin=member.m, scale=member.s)
+    if isinstance(member, ArcFace):
+        degrees = math.degrees(member.m)
+        return losses.ArcFaceLoss(num_classes=num_classes, embedding_size=dim, margin=degrees, scale=member.s)
+    return None
+
+
+def make_steps(x, weight, target, members) -> dict[str, Callable[[], None]]:
     """One forward + backward per contender, all on the same x, weight and target."""
-    # Imported here: a missing optional package only loses its column.
-    from pytorch_metric_learning.losses import LargeMarginSoftmaxLoss
-
-    pml = LargeMarginSoftmaxLoss(num_classes=weight.shape[0], embedding_size=weight.shape[1], margin=m, scale=1)
-    pml = pml.to(x.device)
-    with torch.no_grad():
-        pml.W.copy_(weight.T)  # its class vectors are columns: W is (D, K)
-
-    def ours():
-        F.cross_entropy(lsoftmax_logits(x, weight, target, m), target).backward()
 
     def plain():
         F.cross_entropy(x @ weight.T, target).backward()
 
-    def metric_learning():
-        pml(x, target).backward()
-
-    return {"ours": ours, "CE": plain, "PML": metric_learning}
+    steps = {"CE": plain}
+    for name in members:
+        member = MEMBERS[name]
+        steps[name] = lambda member=member: F.cross_entropy(margin_logits(x, weight, target, member), target).backward()
+        pml = pml_loss(member, weight.shape[0], weight.shape[1])
+        if pml is not None:
+            pml = pml.to(x.device)
+            with torch.no_grad():
+                pml.W.copy_(weight.T)  # its class vectors are columns: W is (D, K)
+            steps[f"PML {name}"] = lambda pml=pml: pml(x, target).backward()
+    return steps
 
 
 def clear_grads(*tensors) -> None:
@@ -106,18 +130,20 @@ def measure(steps, sync, repeats: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def table(rows) -> str:
-    """A markdown table of milliseconds and ratios."""
+def table(rows, members) -> str:
+    """A markdown table of milliseconds and ratios, one line per size and member."""
     lines = [
-        "| N | D | K | ours (ms) | plain CE (ms) | PML (ms) | ours / CE | ours / PML |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| N | D | K | member | ours (ms) | plain CE (ms) | PML (ms) | ours / CE | ours / PML |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for (n_samples, dim, n_classes), result in rows:
-        ours, plain, pml = result["ours"] * 1e3, result["CE"] * 1e3, result["PML"] * 1e3
-        lines.append(
-            f"| {n_samples} | {dim} | {n_classes} | {ours:.3f} | {plain:.3f} | {pml:.3f} "
-            f"| {ours / plain:.2f} | {ours / pml:.2f} |"
-        )
+        plain = result["CE"] * 1e3
+        for name in members:
+            ours, pml = result[name] * 1e3, result.get(f"PML {name}", math.nan) * 1e3
+            lines.append(
+                f"| {n_samples} | {dim} | {n_classes} | {name} | {ours:.3f} | {plain:.3f} | {pml:.3f} "
+                f"| {ours / plain:.2f} | {ours / pml:.2f} |"
+            )
     return "\n".join(lines)
 
 
@@ -130,15 +156,18 @@ def main(argv=None) -> None:
     rows = []
     for size in SIZES:
         x, weight, target = make_problem(size, device, args.seed)
-        steps = make_steps(x, weight, target, args.m)
+        steps = make_steps(x, weight, target, args.members)
         rows.append((size, measure(steps, sync, args.repeats)))
         clear_grads(x, weight)
     threads = f", {torch.get_num_threads()} thread(s)" if device.type == "cpu" else ""
-    print(f"forward + backward, m = {args.m}, float32, {device}{threads}, torch {torch.__version__}, ")
+    print(f"forward + backward, float32, {device}{threads}, torch {torch.__version__}, ")
     print(f"median of {args.repeats} interleaved samples\n")
-    print(table(rows))
-    worst_ce = max(result["ours"] / result["CE"] for _, result in rows)
-    worst_pml = max(result["ours"] / result["PML"] for _, result in rows)
+    print(table(rows, args.members))
+    worst_ce = max(result[name] / result["CE"] for _, result in rows for name in args.members)
+    pml_ratios = [
+        result[name] / result[f"PML {name}"] for _, result in rows for name in args.members if f"PML {name}" in result
+    ]
+    worst_pml = max(pml_ratios, default=0.0)
     verdict = "met" if worst_ce <= GOAL_VS_CE and worst_pml < 1 else "MISSED"
     print(f"\ngoal (ours <= {GOAL_VS_CE} x CE and < PML at every size): {verdict}")
 

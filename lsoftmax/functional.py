@@ -67,10 +67,8 @@ def _check_values(x, weight, target, x_norm, w_norms, ignore_index: int) -> bool
     can finite values whose squares overflow: that false alarm only costs the exact check.
     """
     num_classes = weight.shape[0]
-    if target.numel():
-        total, low, high = torch.stack([x_norm.sum() + w_norms.sum(), *torch.aminmax(target)]).tolist()
-    else:
-        total, low, high = float(w_norms.sum()), 0, 0
+    total = float(x_norm.sum() + w_norms.sum())
+    low, high = (int(value) for value in torch.aminmax(target)) if target.numel() else (0, 0)
     if math.isfinite(total) and low >= 0 and high < num_classes:
         return False
     if not bool(torch.isfinite(x).all()):
@@ -130,52 +128,63 @@ def _project(grad, unit_rows, factor):
 
 
 class _MarginLogits(torch.autograd.Function):
-    """a @ b.T with target entries f_y (see _target_terms); gradient written out."""
+    """a @ b.T with target entries f_y (see _target_terms); gradient written out.
+
+    a = s x / abs(x) is never formed: its logits are (x @ b.T) scaled per row, and its
+    backward needs only grad . (a @ b.T) per row (an (N, K) product) besides the two matmuls.
+    """
 
     @staticmethod
     def forward(ctx, x, weight, target, margin, lam, x_norm, w_norms, keep):
-        scale = margin.scale
-        a, a_norm, x_factor = x, x_norm, None
-        if margin.normalises_feature:
-            x_factor = _inverse(x_norm, scale)  # (N, 1): s / abs(x), 0 for a zero x
-            a, a_norm = x * x_factor, x_norm * x_factor
         b, b_norms, w_factor = weight, w_norms, None
         if margin.normalises_weight:
             w_factor = _inverse(w_norms)  # (K, 1)
             b, b_norms = weight * w_factor, w_norms * w_factor
         column = target.unsqueeze(1)  # (N, 1)
-        logits = a @ b.T  # (N, K)
+        logits = x @ b.T  # (N, K)
+        a_norm, x_factor = x_norm, None
+        if margin.normalises_feature:
+            x_factor = _inverse(x_norm, margin.scale)  # (N, 1): s / abs(x), 0 for a zero x
+            logits, a_norm = logits.mul_(x_factor), x_norm * x_factor
         dot = logits.gather(1, column)  # (N, 1)
         target_logit, along_dot, along_a, along_b = _target_terms(dot, a_norm, b_norms[target], margin, lam)
         if keep is not None:  # rows whose target is ignore_index keep their plain logits and gradient
             target_logit = torch.where(keep, target_logit, dot)
             along_dot = torch.where(keep, along_dot, 1.0)
             along_a, along_b = along_a * keep, along_b * keep
+        logits.scatter_(1, column, target_logit)
         ctx.margin = margin
-        ctx.save_for_backward(a, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor)
-        return logits.scatter_(1, column, target_logit)
+        saved = (x, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor)
+        if margin.normalises_feature:
+            saved += (logits, dot - target_logit)  # the output, and how far its target entry moved from plain
+        ctx.save_for_backward(*saved)
+        return logits
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_logits):
-        a, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor = ctx.saved_tensors
+        x, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor, *more = ctx.saved_tensors
         margin = ctx.margin
         column = target.unsqueeze(1)  # (N, 1)
         grad_target = grad_logits.gather(1, column)  # (N, 1)
         # Through dot: the plain backward with the target column rescaled.
         grad_plain = grad_logits.scatter(1, column, grad_target * along_dot)  # (N, K)
         grad_x = grad_weight = None
-        # Through S: dS/da = abs(b_y) a / abs(a) and dS/db_y = abs(a) b_y / abs(b_y). Along a normalised
-        # row that radial part is projected away, so it is only added where the row keeps its norm.
-        if ctx.needs_input_grad[0]:
-            grad_x = torch.mm(grad_plain, b)
-            if margin.normalises_feature:
-                grad_x = _project(grad_x, a * _inverse(a_norm), x_factor)
-            else:
-                grad_x.addcmul_(a, _per_unit_norm(grad_target * along_a, a_norm))
+        if margin.normalises_feature:
+            # a = f x, f = s / abs(x): grad_x = f (grad_a - (grad_a . a) a / s^2) with grad_a = G @ b, and
+            # grad_a . a = sum_k G_k (a . b_k), the plain logits: the output with its target entry put back.
+            output, moved = more
+            along = (grad_plain * output).sum(dim=1, keepdim=True).addcmul_(grad_plain.gather(1, column), moved)
+            grad_plain = grad_plain.mul_(x_factor)  # G f: the gradient for x @ b.T
+            if ctx.needs_input_grad[0]:
+                shrink = x_factor * x_factor * along / (margin.scale * margin.scale)
+                grad_x = torch.mm(grad_plain, b).addcmul_(x, shrink, value=-1.0)
+        elif ctx.needs_input_grad[0]:
+            # Through S: dS/dx = abs(b_y) x / abs(x), the radial part of the target's gradient.
+            grad_x = torch.mm(grad_plain, b).addcmul_(x, _per_unit_norm(grad_target * along_a, a_norm))
         if ctx.needs_input_grad[1]:
-            grad_weight = torch.mm(grad_plain.T, a)
-            if margin.normalises_weight:
+            grad_weight = torch.mm(grad_plain.T, x)
+            if margin.normalises_weight:  # the radial part dS/db_y is projected away: not added
                 grad_weight = _project(grad_weight, b, w_factor)
             else:
                 per_class = torch.zeros_like(b_norms).index_add_(0, target, grad_target * along_b)  # (K, 1)
