@@ -216,14 +216,19 @@ def margin_logits(x, weight, target, margin, lam=0.0, ignore_index: int = IGNORE
     return _margin_logits(x, weight, target, margin, _check_inputs(x, weight, target, lam), ignore_index)
 
 
-def _margin_logits(x, weight, target, margin: Margin, lam, ignore_index: int):
-    """margin_logits after the argument checks; lam may be a 0-dim tensor (MarginLinear's)."""
+def _margin_logits(x, weight, target, margin: Margin, lam, ignore_index: int, check_values: bool = True):
+    """margin_logits after the argument checks; lam may be a 0-dim tensor (MarginLinear's).
+    check_values=False skips the value checks (the trainer's evaluation, which must see NaN
+    to report a divergence, and has no ignored targets)."""
     with torch.no_grad():
         x_norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)  # (N, 1)
         w_norms = torch.linalg.vector_norm(weight, dim=1, keepdim=True)  # (K, 1)
     # A compiled graph has no data-dependent branch: it skips the value checks and always masks.
-    compiling = torch.compiler.is_compiling()
-    ignored = compiling or _check_values(x, weight, target, x_norm, w_norms, ignore_index)
+    if not check_values:
+        ignored = False
+    else:
+        compiling = torch.compiler.is_compiling()
+        ignored = compiling or _check_values(x, weight, target, x_norm, w_norms, ignore_index)
     keep = None
     if ignored:
         keep = (target != ignore_index).unsqueeze(1)  # (N, 1)

@@ -1,16 +1,19 @@
-"""G small MLPs with an L-Softmax head, stacked on a leading axis, with hand-written backprop.
+"""G small MLPs with a margin head, stacked on a leading axis, with hand-written backprop.
 
 Network (per model): input (2) -> hidden layers [Linear (+ BatchNorm) + activation] ->
 Linear to 2-D features (no bias, no activation: a ReLU would confine the features to one
-quadrant) -> L-Softmax head, class vectors W (K, 2), no bias.
+quadrant) -> margin head, class vectors W (K, 2), no bias. Each model has its own member of
+lsoftmax.margins (an integer m means LSoftmax(m)); t and dt/dc come from it, nothing here
+knows a margin formula.
 
 Why stacked: compare mode trains one model per m in lockstep, so every layer is one batched
 matmul over G models instead of G small calls. Why by hand: a model this small is bound by
 per-operation overhead; autograd roughly doubles the cost of a step (bench/train.py). Why
 numpy on the CPU: a numpy operation on a few hundred numbers costs a fraction of a torch one,
-which makes the CPU step about three times faster. The same code runs on torch tensors (on
-CUDA): it only uses operators and the few functions of an `ops` namespace (NUMPY_OPS or
-TORCH_OPS). tests/lsoftmax/test_train.py checks every gradient, on both, against autograd.
+which makes the CPU step about three times faster. Elsewhere (CUDA) the step is plain torch
+autograd over lsoftmax.margin_logits (autograd_step), which is also the reference the tests
+check every hand-written gradient against. Hidden layers use operators and the few functions
+of an `ops` namespace (NUMPY_OPS for the step, TORCH_OPS for evaluation and autograd).
 
 All parameters of all models live in one flat (G, P) array (the optimiser updates it in a
 handful of operations); each layer holds views into it. On the CPU the numpy array and the
@@ -24,6 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+
+from lsoftmax.functional import IGNORE_INDEX, _margin_logits, margin_logits, plain_logits
+from lsoftmax.margins import Margin, as_margin
 
 NORM_EPS = 1e-12  # guards |x| and |W| (a zero feature would give cos = 0/0)
 BN_EPS = 1e-5  # as torch.nn.BatchNorm1d
@@ -174,6 +181,10 @@ class NumpyOps:
     def copy(array):
         return array.copy()
 
+    @staticmethod
+    def detach(array):
+        return array
+
 
 class TorchOps:
     """The same functions on torch tensors."""
@@ -222,6 +233,10 @@ class TorchOps:
     def copy(tensor):
         return tensor.clone()
 
+    @staticmethod
+    def detach(tensor):
+        return tensor.detach()
+
 
 NUMPY_OPS, TORCH_OPS = NumpyOps(), TorchOps()
 
@@ -229,51 +244,25 @@ NUMPY_OPS, TORCH_OPS = NumpyOps(), TorchOps()
 # ----------------------------------------------------------------- margin
 
 
-class MarginTable:
-    """The m of each of G models, as the constants the margin logit needs."""
-
-    def __init__(self, margins: tuple[int, ...], like):
-        """like: an array (numpy or torch) whose kind, dtype and device the constants take."""
-        self.margins = tuple(margins)
-        self.uniform = len(set(self.margins)) == 1
-        self.max_m = max(self.margins)
-        column = np.array(self.margins, dtype=np.float64).reshape(-1, 1, 1)  # (G, 1, 1)
-        if isinstance(like, torch.Tensor):
-            column = torch.as_tensor(column, dtype=like.dtype, device=like.device)
-        else:
-            column = column.astype(like.dtype)
-        self.m = float(self.margins[0]) if self.uniform else column
-        self.m_minus_1 = self.m - 1
-        self.segments_per_radian = self.m / math.pi
-        self.masks = {degree: (column == degree) * 1.0 for degree in range(1, self.max_m + 1)}  # (G, 1, 1) each
+def _targets_and_slopes(cos_theta: np.ndarray, margins: tuple[Margin, ...]):
+    """t(c) and dt/dc of each model's member on its slice of cos_theta (G, B, 1), numpy."""
+    pairs = [margin.target_and_slope(cos_theta[g]) for g, margin in enumerate(margins)]
+    return np.stack([pair[0] for pair in pairs]), np.stack(
+        [np.broadcast_to(pair[1], cos_theta.shape[1:]) for pair in pairs]
+    )
 
 
-def _chebyshev_pair(cos_theta, table: MarginTable):
-    """T_m(c) and U_{m-1}(c) per model (eq 7; d T_m / dc = m U_{m-1}), by the recurrences."""
-    two_c = cos_theta + cos_theta
-    t_prev, t_cur, u_prev, u_cur = 1.0, cos_theta, 0.0, 1.0  # T_0, T_1, U_-1, U_0
-    if table.uniform:
-        for _ in range(2, table.max_m + 1):
-            t_prev, t_cur = t_cur, two_c * t_cur - t_prev
-            u_prev, u_cur = u_cur, two_c * u_cur - u_prev
-        return t_cur, (cos_theta * 0.0 + 1.0 if table.max_m == 1 else u_cur)
-    t_sel, u_sel = cos_theta * table.masks[1], u_cur * table.masks[1]
-    for degree in range(2, table.max_m + 1):
-        t_prev, t_cur = t_cur, two_c * t_cur - t_prev
-        u_prev, u_cur = u_cur, two_c * u_cur - u_prev
-        t_sel = t_sel + t_cur * table.masks[degree]
-        u_sel = u_sel + u_cur * table.masks[degree]
-    return t_sel, u_sel
+class MarginFlags:
+    """Per model (G, 1, 1) arrays: 1.0 where its member normalises x / W, and s (1 elsewhere)."""
 
+    def __init__(self, margins: tuple[Margin, ...], dtype):
+        def column(values):
+            return np.array(values, dtype=dtype).reshape(-1, 1, 1)
 
-def psi_and_slope(cos_theta, table: MarginTable, ops=TORCH_OPS):
-    """psi (eq 6) from c = cos(theta) in [-1, 1], and d psi / d c; acos only picks the segment k."""
-    k = ops.minimum(ops.floor(ops.arccos(cos_theta) * table.segments_per_radian), table.m_minus_1)  # theta = pi: m - 1
-    sign = 1.0 - 2.0 * (k % 2.0)
-    cheb, second = _chebyshev_pair(cos_theta, table)
-    psi = sign * cheb - 2.0 * k  # eq 6: (-1)^k cos(m theta) - 2k
-    slope = sign * table.m * second  # (-1)^k T_m'(c)
-    return psi, slope
+        self.feature = column([float(m.normalises_feature) for m in margins])
+        self.weight = column([float(m.normalises_weight) for m in margins])
+        self.scale = column([m.scale if m.normalises_feature else 1.0 for m in margins])
+        self.any_feature, self.any_weight = bool(self.feature.any()), bool(self.weight.any())
 
 
 # ----------------------------------------------------------------- layers
@@ -313,9 +302,9 @@ class HiddenLayer:
         invstd = 1.0 / ops.sqrt(var + BN_EPS)
         zhat = centred * invstd
         self.running_mean *= 1.0 - BN_MOMENTUM
-        self.running_mean += BN_MOMENTUM * mean
+        self.running_mean += BN_MOMENTUM * ops.detach(mean)
         self.running_var *= 1.0 - BN_MOMENTUM
-        self.running_var += (BN_MOMENTUM * batch / max(batch - 1, 1)) * var  # unbiased, as torch
+        self.running_var += (BN_MOMENTUM * batch / max(batch - 1, 1)) * ops.detach(var)  # unbiased, as torch
         saved["zhat"], saved["invstd"] = zhat, invstd
         return zhat * self.bn_weight + self.bn_bias
 
@@ -383,21 +372,23 @@ def _cross_entropy(logits: torch.Tensor, target_logit: torch.Tensor) -> torch.Te
 
 
 class StackedNetwork:
-    """G models of one NetworkShape.
+    """G models of one NetworkShape, model g with the margin member margins[g].
 
     self.params (G, P) and self.buffers (G, Q) are torch tensors (evaluation uses them);
-    self.step_params / self.step_buffers are what train_step and the optimiser work on: numpy
-    arrays sharing their memory when backend is "numpy" (CPU only), the same tensors otherwise.
+    self.step_params / self.step_buffers are what the step and the optimiser work on: numpy
+    arrays sharing their memory for the hand-written numpy step (CPU only), the same tensors
+    for the autograd step (CUDA, or the CPU when asked: the tests' reference).
     """
 
     def __init__(self, shape, margins, generator: torch.Generator, device="cpu", dtype=None, backend=None):
         dtype = dtype or torch.float32
         self.shape = shape
-        self.count = len(margins)
+        self.margins = tuple(as_margin(margin, "margins") for margin in margins)
+        self.count = len(self.margins)
         self.device = torch.device(device)
-        backend = backend or ("numpy" if self.device.type == "cpu" else "torch")
-        if backend not in ("numpy", "torch") or (backend == "numpy" and self.device.type != "cpu"):
-            raise ValueError(f"backend must be 'torch', or 'numpy' on the CPU, got {backend!r} on {device}")
+        backend = backend or ("numpy" if self.device.type == "cpu" else "autograd")
+        if backend not in ("numpy", "autograd") or (backend == "numpy" and self.device.type != "cpu"):
+            raise ValueError(f"backend must be 'autograd', or 'numpy' on the CPU, got {backend!r} on {device}")
         self.backend = backend
         self.ops = NUMPY_OPS if backend == "numpy" else TORCH_OPS
         self.param_entries, self.buffer_entries = parameter_layout(shape)
@@ -407,15 +398,14 @@ class StackedNetwork:
         decay = torch.cat([torch.full((e.size,), 1.0 if e.decay else 0.0) for e in self.param_entries])
         self.decay_mask = self._for_step(decay.to(self.device, dtype))  # (P,)
         self.step_params, self.step_buffers = self._for_step(self.params), self._for_step(self.buffers)
-        self.margin_table = MarginTable(margins, self.step_params)
-        self._step_views = views(self.step_params, self.param_entries)
-        self._feature_weight_t = self.ops.swap(self._step_views["feature.weight"])  # views: follow every update
-        self._head_t = self.ops.swap(self._step_views["head.weight"])
-        self.layers = self._layers(self.step_params, self.step_buffers, self.ops)
+        if backend == "numpy":
+            self.flags = MarginFlags(self.margins, self.step_params.dtype)
+            self._step_views = views(self.step_params, self.param_entries)
+            self._feature_weight_t = self.ops.swap(self._step_views["feature.weight"])  # views: follow every update
+            self.layers = self._layers(self.step_params, self.step_buffers, self.ops)
         # Evaluation (whole data sets, decision grids) always runs in torch: numpy's batched matmul
         # is many times slower than torch's on thousands of points.
         self.eval_layers = self._layers(self.params, self.buffers, TORCH_OPS)
-        self.eval_margin_table = MarginTable(margins, self.params)
         eval_views = views(self.params, self.param_entries)
         self.feature_weight = eval_views["feature.weight"]  # (G, width, 2), torch
         self.head_weight = eval_views["head.weight"]  # (G, K, 2), torch, rows are the class vectors
@@ -444,36 +434,61 @@ class StackedNetwork:
         return torch.bmm(h, self.feature_weight)
 
     def logits_eval(self, features: torch.Tensor) -> torch.Tensor:
-        """features (G, N, 2) -> plain logits (G, N, K): the test-time rule."""
-        return torch.bmm(features, self.head_weight.transpose(1, 2))
+        """features (G, N, 2) -> each member's plain logits (G, N, K): the test-time rule."""
+        if all(not margin.normalises_weight for margin in self.margins):
+            return torch.bmm(features, self.head_weight.transpose(1, 2))  # L-Softmax: W_j . x
+        return torch.stack([plain_logits(features[g], self.head_weight[g], m) for g, m in enumerate(self.margins)])
 
     def point_losses(self, features: torch.Tensor, onehot: torch.Tensor, lam: float):
-        """Per point (G, N, 1) each: plain cross-entropy, L-Softmax cross-entropy at this lambda,
-        and 1.0 where the plain argmax is the label. onehot (N, K)."""
-        ops = TORCH_OPS
+        """Per point (G, N, 1) each: plain cross-entropy, the member's margin cross-entropy at this
+        lambda (lsoftmax.margin_logits), and 1.0 where the plain argmax is the label. onehot (N, K)."""
+        labels = onehot.argmax(dim=1)  # (N,)
         logits = self.logits_eval(features)  # (G, N, K)
-        onehot = onehot.expand(self.count, -1, -1)  # (G, N, K)
-        head_y = torch.bmm(onehot, self.head_weight)  # (G, N, 2)
-        dot = ops.sum(features * head_y, 2)
-        scale = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)
-        scale = scale * ops.maximum(ops.sqrt(ops.sum(head_y * head_y, 2)), NORM_EPS)
-        psi, _ = psi_and_slope(ops.clip(dot / scale, -1.0, 1.0), self.eval_margin_table, ops)
-        target_logit = (lam * dot + scale * psi) / (1.0 + lam)
-        blended = logits + onehot * (target_logit - dot)
-        own = ops.sum(logits * onehot, 2)  # W_y . x exactly as in logits, so the comparison has no rounding gap
-        correct = (own >= ops.amax(logits, 2)) * 1.0
-        return _cross_entropy(logits, own), _cross_entropy(blended, target_logit), correct
+        margin = torch.stack(  # unchecked: a diverged model's NaN must reach the divergence check
+            [
+                _margin_logits(features[g], self.head_weight[g], labels, m, lam, IGNORE_INDEX, check_values=False)
+                for g, m in enumerate(self.margins)
+            ]
+        )
+        column = labels.expand(self.count, -1).unsqueeze(2)  # (G, N, 1)
+        own = logits.gather(2, column)  # exactly as in logits, so the comparison has no rounding gap
+        correct = (own >= torch.amax(logits, dim=2, keepdim=True)) * 1.0
+        return _cross_entropy(logits, own), _cross_entropy(margin, margin.gather(2, column)), correct
+
+    def autograd_step(self, x, labels, lam: float):
+        """The step by torch autograd over lsoftmax.margin_logits: grads (G, P), loss (G, 1) and
+        the sum of |x| over the batch (G, 1). x (G, B, 2) torch, labels (B,) int64. The CUDA
+        path, and the reference for train_step in the tests."""
+        flat = self.step_params.detach().requires_grad_()
+        params = views(flat, self.param_entries)
+        buffers = views(self.step_buffers, self.buffer_entries)
+        layers = [
+            HiddenLayer(i, params, buffers, self.shape.activation, TORCH_OPS) for i in range(len(self.eval_layers))
+        ]
+        h = x
+        for layer in layers:
+            h, _ = layer.forward_train(h)
+        features = h @ params["feature.weight"]  # (G, B, 2)
+        losses = torch.stack(
+            [
+                F.cross_entropy(margin_logits(features[g], params["head.weight"][g], labels, m, lam), labels)
+                for g, m in enumerate(self.margins)
+            ]
+        )
+        (grads,) = torch.autograd.grad(losses.sum(), flat)
+        norms = torch.linalg.vector_norm(features.detach(), dim=2).sum(dim=1, keepdim=True)
+        return grads, losses.detach().reshape(self.count, 1), norms
 
     def train_step(self, x, onehot, onehot_t, coef_plain: float, coef_margin: float):
-        """Loss and gradient of one batch, for all G models, in the step's array kind.
+        """Loss and gradient of one batch, for all G models, numpy (the hand-written step).
 
         x (G, B, 2) (the same batch for every model); onehot (G, B, K) the labels one-hot and
         onehot_t (G, K, B) its transpose; coef_plain = lambda / (1 + lambda) and coef_margin =
         1 / (1 + lambda). The loss is the mean cross-entropy of the lambda-blended margin
-        logits (reference section 2).
+        logits (reference section 2) of each model's member, t and dt/dc taken from it.
         Returns grads (G, P), loss (G, 1), and the sum of |x| over the batch (G, 1).
         """
-        ops, batch = self.ops, x.shape[1]
+        ops, batch, flags = self.ops, x.shape[1], self.flags
         feature_weight, head = (
             self._step_views["feature.weight"],
             self._step_views["head.weight"],
@@ -483,15 +498,23 @@ class StackedNetwork:
             h, cache = layer.forward_train(h)
             saved.append(cache)
         features = h @ feature_weight  # (G, B, 2)
-        logits = features @ self._head_t  # (G, B, K)
-        head_y = onehot @ head  # (G, B, 2) W_y of each point
-        dot = ops.sum(features * head_y, 2)  # (G, B, 1) W_y . x
-        x_norm = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)  # (G, B, 1)
-        w_norm = ops.maximum(ops.sqrt(ops.sum(head_y * head_y, 2)), NORM_EPS)  # (G, B, 1) |W_y|
-        scale = x_norm * w_norm
+        feature_norm = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)  # (G, B, 1)
+        a, b = features, head  # what the member's logits are built from: a @ b.T
+        if flags.any_feature:  # a = s x / |x| for the members that normalise x
+            a_factor = 1.0 + flags.feature * (flags.scale / feature_norm - 1.0)  # (G, B, 1)
+            a = features * a_factor
+        if flags.any_weight:  # b_j = W_j / |W_j| for the members that normalise W
+            b_factor = 1.0 + flags.weight * (1.0 / ops.maximum(ops.sqrt(ops.sum(head * head, 2)), NORM_EPS) - 1.0)
+            b = head * b_factor  # (G, K, 2)
+        logits = a @ ops.swap(b)  # (G, B, K)
+        b_y = onehot @ b  # (G, B, 2) b_y of each point
+        dot = ops.sum(a * b_y, 2)  # (G, B, 1) b_y . a
+        a_norm = feature_norm if not flags.any_feature else ops.maximum(ops.sqrt(ops.sum(a * a, 2)), NORM_EPS)
+        b_norm = ops.maximum(ops.sqrt(ops.sum(b_y * b_y, 2)), NORM_EPS)  # (G, B, 1) |b_y|
+        scale = a_norm * b_norm
         cos_theta = ops.clip(dot / scale, -1.0, 1.0)
-        psi, slope = psi_and_slope(cos_theta, self.margin_table, ops)
-        target_logit = coef_plain * dot + coef_margin * scale * psi  # eq 4, blended by lambda
+        target, slope = _targets_and_slopes(cos_theta, self.margins)
+        target_logit = coef_plain * dot + coef_margin * scale * target  # eq 4 with t, blended by lambda
         blended = logits + onehot * (target_logit - dot)  # (G, B, K)
         shifted = blended - ops.amax(blended, 2)
         exp = ops.exp(shifted)
@@ -499,19 +522,25 @@ class StackedNetwork:
         loss = ops.sum(ops.log(total) - ops.sum(shifted * onehot, 2), 1) * (1.0 / batch)  # (G, 1)
         grad_logits = (exp / total - onehot) * (1.0 / batch)  # d loss / d logits (G, B, K)
         grad_target = ops.sum(grad_logits * onehot, 2)  # (G, B, 1)
-        # target logit t = coef_plain W.x + coef_margin |W||x| psi(c): d t = cross d(W.x) + radial d(|W||x|)
-        # as d(|W||x| psi) = g d(W.x) + (psi - c g) d(|W||x|), g = d psi / d c.
+        # target logit f = coef_plain b.a + coef_margin |b||a| t(c): d f = cross d(b.a) + radial d(|b||a|)
+        # as d(|b||a| t) = t' d(b.a) + (t - c t') d(|b||a|), t' = dt/dc.
         margin_part = coef_margin * grad_target
         cross = coef_plain * grad_target + margin_part * slope  # (G, B, 1)
-        radial = margin_part * (psi - cos_theta * slope)  # (G, B, 1)
+        radial = margin_part * (target - cos_theta * slope)  # (G, B, 1)
         grad_dot = grad_logits + onehot * (cross - grad_target)  # (G, B, K)
-        grad_features = grad_dot @ head + features * (radial * w_norm / x_norm)  # (G, B, 2)
-        per_class = onehot_t @ (radial * x_norm / w_norm)  # (G, K, 1)
-        grad_head = ops.swap(grad_dot) @ features + head * per_class  # (G, K, 2)
+        grad_a = grad_dot @ b + a * (radial * b_norm / a_norm)  # (G, B, 2)
+        grad_b = ops.swap(grad_dot) @ a + b * (onehot_t @ (radial * a_norm / b_norm))  # (G, K, 2)
+        grad_features, grad_head = grad_a, grad_b
+        if flags.any_feature:  # back through a = s x / |x|: project out the radial part, times s / |x|
+            along = flags.feature * ops.sum(grad_a * a, 2) / (a_norm * a_norm)
+            grad_features = (grad_a - along * a) * a_factor
+        if flags.any_weight:
+            along = flags.weight * ops.sum(grad_b * b, 2) / ops.maximum(ops.sum(b * b, 2), NORM_EPS * NORM_EPS)
+            grad_head = (grad_b - along * b) * b_factor
         grads = [ops.swap(h) @ grad_features, grad_head]
         grad_h = grad_features @ self._feature_weight_t
         for layer, cache in zip(reversed(self.layers), reversed(saved), strict=True):
             grad_h, layer_grads = layer.backward(grad_h, cache)
             grads = layer_grads + grads
         flat = ops.cat([grad.reshape(self.count, -1) for grad in grads])  # (G, P)
-        return flat, loss.reshape(self.count, 1), ops.sum(x_norm, 1).reshape(self.count, 1)
+        return flat, loss.reshape(self.count, 1), ops.sum(feature_norm, 1).reshape(self.count, 1)

@@ -25,8 +25,13 @@ Conventions (for the page):
 - Grids: grid_class[g, i, j] is the class at (grid_x[j], grid_y[i]) (rows follow y, as a
   heatmap's z).
 - Where it runs: device None picks CUDA when available, as asked. The training step runs in
-  numpy on the CPU (about 2.5x faster than torch for a model this small) and in torch on
-  CUDA; evaluation (metrics, decision grid) always in torch. Measured (bench/train.py): this
+  numpy with hand-written gradients on the CPU (about 2.5x faster than torch for a model
+  this small) and as plain torch autograd over lsoftmax.margin_logits on CUDA (backend
+  "autograd", which the tests also run on the CPU as the reference); evaluation (metrics,
+  decision grid) always in torch.
+- Margins: settings.margins (integers m, L-Softmax) unless Trainer(..., margins=...) gives
+  members of lsoftmax.margins (SphereFace, CosFace, ArcFace, ...), one per model; t and dt/dc
+  always come from the member. Measured (bench/train.py): this
   model is launch-bound on a GPU, about 5x slower per step on an H200 than on one CPU core,
   so a page that wants speed should pass device="cpu".
 
@@ -51,6 +56,7 @@ import torch
 
 from lsoftmax.angles import AngleStats, angle_stats
 from lsoftmax.datasets import make_dataset
+from lsoftmax.margins import Margin, as_margin
 from lsoftmax.models import NetworkShape, StackedNetwork
 from lsoftmax.schedule import LambdaSchedule, MultiplicativeSchedule
 from lsoftmax.settings import CUSTOM_DATASET, TrainSettings
@@ -83,7 +89,7 @@ class Snapshot:
     """Everything the page draws at one step, as numpy (G models, N points, K classes, R grid)."""
 
     step: int
-    margins: tuple[int, ...]  # m of each model
+    margins: tuple  # m of each model (an int for L-Softmax, else the lsoftmax.margins member)
     lambdas: np.ndarray  # (G,) lambda at this step
     inputs: np.ndarray  # (N, 2) float32, train and test points
     labels: np.ndarray  # (N,) int64
@@ -262,10 +268,13 @@ class _State:
 class Trainer:
     """Trains len(settings.margins) models in lockstep; see the module docstring."""
 
-    def __init__(self, settings: TrainSettings, data=None, device: str | None = None, backend: str | None = None):
+    def __init__(
+        self, settings: TrainSettings, data=None, device: str | None = None, backend: str | None = None, margins=None
+    ):
         """data: the user's (X (N, 2), y (N,)) for dataset "custom"; device None: CUDA if available;
-        backend None: numpy for the training step on the CPU (faster), torch on CUDA; "torch"
-        forces the torch step on the CPU too (tests run the CUDA code path that way)."""
+        backend None: the hand-written numpy step on the CPU (faster), autograd on CUDA; "autograd"
+        forces autograd over margin_logits on the CPU too (tests run the CUDA code path that way).
+        margins: members of lsoftmax.margins (or integers m), one per model, instead of settings.margins."""
         if not isinstance(settings, TrainSettings):
             raise ValueError(f"settings must be a TrainSettings, got {type(settings).__name__}")
         if device is None:
@@ -276,6 +285,12 @@ class Trainer:
             raise ValueError("device must be 'cpu' or None here: CUDA is not available")
         self.device = device
         self.backend = backend
+        if margins is not None:
+            margins = tuple(margins)
+            if not margins or len(margins) > 8:
+                raise ValueError(f"margins must hold 1 to 8 members, got {margins!r}")
+            [as_margin(margin, "margins") for margin in margins]  # raises ValueError naming margins
+        self._margins = margins
         self._data = data
         self._start(settings)
 
@@ -283,7 +298,7 @@ class Trainer:
 
     def _start(self, settings: TrainSettings) -> None:
         self.settings = settings
-        self.margins = settings.margins
+        self.margins = self._margins if self._margins is not None else settings.margins
         self._prepare_data(settings)
         self._build(settings)
         self._epochs: dict[int, np.ndarray] = {}
@@ -387,7 +402,9 @@ class Trainer:
         began, first = time.perf_counter(), self.step
         if self.diverged is not None:
             return TrainReport(0, True, self.diverged, time.perf_counter() - began)
-        with torch.inference_mode(), np.errstate(all="ignore"):  # overflow is caught as divergence
+        # The autograd step cannot use inference tensors; the numpy step gains from skipping autograd's bookkeeping.
+        quiet = torch.inference_mode() if self.network.backend == "numpy" else torch.no_grad()
+        with quiet, np.errstate(all="ignore"):  # overflow is caught as divergence
             remaining = int(n_steps)
             while remaining > 0 and self.diverged is None:
                 chunk = min(remaining, CHECK_EVERY)
@@ -417,9 +434,16 @@ class Trainer:
         inputs, onehots = self._batches(first, count)
         lambdas = [_lambda_at(self.schedule, step) for step in range(first + 1, first + count + 1)]
         losses, norms = [], []
-        onehots_t = onehots.swapaxes(2, 3) if isinstance(onehots, np.ndarray) else onehots.transpose(2, 3)
-        for x, onehot, onehot_t, lam in zip(inputs, onehots, onehots_t, lambdas, strict=True):
-            grads, loss, norm = network.train_step(x, onehot, onehot_t, lam / (1.0 + lam), 1.0 / (1.0 + lam))
+        if network.backend == "numpy":
+            steps = zip(inputs, onehots, onehots.swapaxes(2, 3), lambdas, strict=True)
+        else:
+            steps = zip(inputs, onehots[:, 0].argmax(dim=2), lambdas, strict=True)  # labels (count, B)
+        for x, *labels, lam in steps:
+            if network.backend == "numpy":
+                grads, loss, norm = network.train_step(x, *labels, lam / (1.0 + lam), 1.0 / (1.0 + lam))
+            else:
+                with torch.enable_grad():
+                    grads, loss, norm = network.autograd_step(x, labels[0], lam)
             self.step += 1
             optimizer.update(network.step_params, grads, self.step)
             losses.append(loss)
@@ -449,7 +473,9 @@ class Trainer:
     def _message(self, failed: int, target: int, loss: float, norm: float, model: int) -> str:
         settings = self.settings
         what = f"the loss became {loss}" if not math.isfinite(loss) else f"the mean feature norm |x| reached {norm:.3g}"
-        which = f" (model with m = {self.margins[model]})" if len(self.margins) > 1 else ""
+        margin = self.margins[model]
+        name = margin.describe() if isinstance(margin, Margin) else f"m = {margin}"
+        which = f" (model with {name})" if len(self.margins) > 1 else ""
         return (
             f"Training diverged at step {failed}{which}: {what}. Training stopped and the model was restored "
             f"to step {target}, the last good state. Try a smaller learning rate (now {settings.learning_rate:g}), "

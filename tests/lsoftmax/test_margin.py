@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lsoftmax.margin import check_margin, cos_m_theta, psi
+from lsoftmax.margin import check_margin, cos_m_theta, psi, psi_and_slope
 
 MARGINS = range(1, 9)
 
@@ -127,3 +127,19 @@ def test_psi_rejects_theta_outside_zero_pi(bad):
 def test_cos_m_theta_rejects_cosines_outside_unit_interval(bad):
     with pytest.raises(ValueError, match=r"^cos_theta must"):
         cos_m_theta(bad, 2)
+
+
+@pytest.mark.parametrize("m", MARGINS)
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_psi_and_slope_of_the_cosine_match_eq6_and_autograd(m, kind):
+    """psi_and_slope(c, m) against psi(acos c) and against autograd of eq 6 in theta:
+    d psi / dc = (d psi / d theta) / (d c / d theta) = m (-1)^k sin(m theta) / sin(theta)."""
+    cosines = np.linspace(-1.0, 1.0, 401)
+    argument = cosines if kind == "numpy" else torch.tensor(cosines)
+    values, slopes = (np.asarray(v, dtype=np.float64) for v in psi_and_slope(argument, m))
+    expected = np.array([slow_psi(theta, m) for theta in np.arccos(cosines)])
+    np.testing.assert_allclose(values, expected, atol=1e-12)
+    theta = torch.tensor(np.arccos(cosines[1:-1]), requires_grad=True)
+    k = torch.clamp(torch.floor(theta.detach() * m / math.pi), max=m - 1)
+    ((-1) ** k * torch.cos(m * theta) - 2 * k).sum().backward()
+    np.testing.assert_allclose(slopes[1:-1], (theta.grad / -torch.sin(theta)).detach().numpy(), atol=1e-9, rtol=1e-9)

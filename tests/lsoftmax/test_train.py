@@ -12,17 +12,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lsoftmax.margin import chebyshev
-from lsoftmax.margin import psi as psi_reference
-from lsoftmax.models import (
-    NUMPY_OPS,
-    TORCH_OPS,
-    MarginTable,
-    NetworkShape,
-    StackedNetwork,
-    psi_and_slope,
-    views,
-)
+from lsoftmax import margin_logits
+from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, SphereFace, as_margin
+from lsoftmax.models import NUMPY_OPS, TORCH_OPS, NetworkShape, StackedNetwork, views
 from lsoftmax.train import _SGD, HISTORY_ROWS, Snapshot, Trainer, TrainSettings, _Adam, angle_stats
 
 
@@ -35,49 +27,12 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
-# ------------------------------------------------------------ slow references
-
-
-def _reference_psi_of_cos(cos_theta, m: int):
-    """psi as a function of c = cos(theta), differentiable by autograd: eq 6 with eq 7,
-    the segment k held fixed (it is piecewise constant)."""
-    with torch.no_grad():
-        k = torch.clamp(torch.floor(torch.acos(cos_theta.clamp(-1, 1)) * m / math.pi), max=m - 1)
-    return (1 - 2 * torch.remainder(k, 2)) * chebyshev(cos_theta, m) - 2 * k
-
-
-def _reference_logits(features, weight, labels, m: int, lam: float):
-    """Logits with the target entry (lam W.x + |W||x| psi) / (1 + lam), written plainly for autograd."""
-    logits = features @ weight.T
-    dot = logits.gather(1, labels[:, None]).squeeze(1)
-    scale = torch.linalg.vector_norm(features, dim=1) * torch.linalg.vector_norm(weight, dim=1)[labels]
-    target = (lam * dot + scale * _reference_psi_of_cos(dot / scale, m)) / (1 + lam)
-    return logits.scatter(1, labels[:, None], target[:, None])
-
-
-# ------------------------------------------------------------ margin terms
-
-
-@pytest.mark.parametrize("margins", [(1,), (2,), (4,), (1, 2, 3, 4), (3, 8)])
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
-def test_psi_and_slope_match_the_paper_and_autograd(margins, backend):
-    cos_theta = torch.linspace(-1.0, 1.0, 401, dtype=torch.float64).view(1, -1, 1).repeat(len(margins), 1, 1)
-    ops = NUMPY_OPS if backend == "numpy" else TORCH_OPS
-    argument = cos_theta.numpy() if backend == "numpy" else cos_theta
-    psi, slope = (torch.as_tensor(a) for a in psi_and_slope(argument, MarginTable(margins, argument), ops))
-    for g, m in enumerate(margins):
-        expected = psi_reference(torch.acos(cos_theta[g]), m)  # eq 6 straight from theta
-        torch.testing.assert_close(psi[g], expected, atol=1e-9, rtol=0)
-        inner = cos_theta[g, 1:-1].clone().requires_grad_()
-        _reference_psi_of_cos(inner, m).sum().backward()
-        torch.testing.assert_close(slope[g, 1:-1], inner.grad, atol=1e-9, rtol=1e-9)
-
-
 # ------------------------------------------------------------ gradients
 
 
-def _reference_loss(network: StackedNetwork, flat, model: int, x, y, m: int, lam: float):
-    """One model's loss through autograd, torch's own layers and the plain margin logits above."""
+def _reference_loss(network: StackedNetwork, flat, model: int, x, y, m, lam: float):
+    """One model's loss through autograd: torch's own layers and lsoftmax.margin_logits (itself
+    checked against pytorch-metric-learning and slow loops in test_margins.py)."""
     params = {k: v[0] for k, v in views(flat.unsqueeze(0), network.param_entries).items()}
     h = x
     for layer in range(network.shape.hidden_layers):
@@ -94,7 +49,7 @@ def _reference_loss(network: StackedNetwork, flat, model: int, x, y, m: int, lam
         else:
             h = torch.where(u > 0, u, params[f"hidden{layer}.prelu"] * u)
     features = h @ params["feature.weight"]
-    logits = _reference_logits(features, params["head.weight"], y, m, lam)
+    logits = margin_logits(features, params["head.weight"], y, as_margin(m), lam)
     return F.cross_entropy(logits, y), torch.linalg.vector_norm(features, dim=1).sum()
 
 
@@ -105,12 +60,14 @@ GRADIENT_CASES = [
     (NetworkShape(3, 6, 5, "prelu", True), (3,)),
     (NetworkShape(2, 5, 4, "tanh", True), (1, 2, 3, 4)),
     (NetworkShape(0, 2, 3, "prelu", False), (1, 4, 6)),
+    (NetworkShape(2, 5, 4, "prelu", True), (ArcFace(m=0.4, s=5.0), CosFace(m=0.2, s=4.0), SphereFace(m=3), 2)),
+    (NetworkShape(1, 4, 3, "tanh", False), (CombinedMargin(m1=1.2, m2=0.2, m3=0.1, s=3.0), SphereFace(m=1))),
 ]
 
 
 @pytest.mark.parametrize(("shape", "margins"), GRADIENT_CASES)
 @pytest.mark.parametrize("lam", [0.0, 2.5])
-@pytest.mark.parametrize("backend", ["numpy", "torch"])  # torch is the CUDA code path, run here on the CPU
+@pytest.mark.parametrize("backend", ["numpy", "autograd"])  # autograd is the CUDA code path, run here on the CPU
 def test_hand_written_gradients_match_autograd(shape, margins, lam, backend):
     generator = torch.Generator().manual_seed(7)
     network = StackedNetwork(shape, margins, generator, "cpu", torch.float64, backend=backend)
@@ -123,7 +80,9 @@ def test_hand_written_gradients_match_autograd(shape, margins, lam, backend):
     stacked, onehot_t = x.expand(len(margins), -1, -1), onehot.transpose(1, 2)
     if backend == "numpy":
         stacked, onehot, onehot_t = stacked.numpy(), onehot.numpy(), onehot_t.numpy()
-    grads, loss, norm_sum = network.train_step(stacked, onehot, onehot_t, lam / (1 + lam), 1 / (1 + lam))
+        grads, loss, norm_sum = network.train_step(stacked, onehot, onehot_t, lam / (1 + lam), 1 / (1 + lam))
+    else:
+        grads, loss, norm_sum = network.autograd_step(stacked, y, lam)
     grads, loss, norm_sum = (torch.as_tensor(array) for array in (grads, loss, norm_sum))
     assert norm_sum.shape == loss.shape == (len(margins), 1)
     for g, m in enumerate(margins):
@@ -271,10 +230,32 @@ def test_metrics_follow_the_test_time_rule_and_the_margin_loss():
         assert snap.test_acc[g] == pytest.approx(np.mean(predicted[~train] == snap.labels[~train]))
         features, weights = torch.from_numpy(snap.features[g][train]), torch.from_numpy(snap.weights[g])
         labels = torch.from_numpy(snap.labels[train])
-        margin = F.cross_entropy(_reference_logits(features.double(), weights.double(), labels, m, lam), labels)
+        margin = F.cross_entropy(margin_logits(features.double(), weights.double(), labels, m, lam), labels)
         plain = F.cross_entropy(features.double() @ weights.double().T, labels)
         assert snap.train_loss[g] == pytest.approx(float(margin), rel=1e-4)
         assert snap.train_plain_loss[g] == pytest.approx(float(plain), rel=1e-4)
+
+
+def test_any_member_trains_and_is_scored_by_its_own_plain_rule():
+    margins = (SphereFace(m=2), ArcFace(m=0.2, s=8.0), CosFace(m=0.1, s=8.0))
+    trainer = Trainer(SMALL, device="cpu", margins=margins)
+    report = trainer.train(300)
+    snap = trainer.snapshot(8)
+    assert report.steps_done == 300 and not report.diverged and snap.margins == margins
+    train = ~snap.is_test
+    for g, member in enumerate(margins):
+        # SphereFace and the normalised members predict with cos(theta_j): the norms of W_j do not count
+        units = snap.weights[g] / np.linalg.norm(snap.weights[g], axis=1, keepdims=True)
+        predicted = np.argmax(snap.features[g] @ units.T, axis=1)
+        assert snap.train_acc[g] == pytest.approx(np.mean(predicted[train] == snap.labels[train]))
+        assert snap.train_acc[g] > 0.9
+        features, labels = torch.from_numpy(snap.features[g][train]).double(), torch.from_numpy(snap.labels[train])
+        expected = F.cross_entropy(
+            margin_logits(features, torch.from_numpy(snap.weights[g]).double(), labels, member, snap.lambdas[g]), labels
+        )
+        assert snap.train_loss[g] == pytest.approx(float(expected), rel=1e-4)
+    with pytest.raises(ValueError, match=r"^margins"):
+        Trainer(SMALL, device="cpu", margins=("ArcFace",))
 
 
 def test_snapshot_shapes_dtypes_and_grid():
@@ -322,7 +303,7 @@ def test_same_settings_give_bit_identical_runs_in_any_chunking(extra):
 
 def test_the_torch_step_used_on_cuda_trains_like_the_numpy_one():
     settings = dataclasses.replace(SMALL, n_classes=3, noise=0.05, compare_ms=(1, 4))
-    numpy_run, torch_run = Trainer(settings, device="cpu"), Trainer(settings, device="cpu", backend="torch")
+    numpy_run, torch_run = Trainer(settings, device="cpu"), Trainer(settings, device="cpu", backend="autograd")
     for trainer in (numpy_run, torch_run):
         trainer.train(1)
     np.testing.assert_allclose(torch_run.snapshot(4).weights, numpy_run.snapshot(4).weights, rtol=1e-5, atol=1e-6)
@@ -493,7 +474,7 @@ def test_angle_stats_against_hand_computed_values():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_run_matches_the_cpu_torch_step_and_catches_divergence():
     settings = dataclasses.replace(SMALL, n_classes=3, noise=0.05, compare_ms=(1, 4), batch_norm=True)
-    cuda, cpu = Trainer(settings, device="cuda"), Trainer(settings, device="cpu", backend="torch")
+    cuda, cpu = Trainer(settings, device="cuda"), Trainer(settings, device="cpu", backend="autograd")
     assert cuda.device == "cuda" and cuda.network.params.is_cuda
     for trainer in (cuda, cpu):
         trainer.train(3)
