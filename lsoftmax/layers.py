@@ -25,6 +25,18 @@ from lsoftmax.margins import LSoftmax, as_margin, margin_from_params
 COLLAPSE_CHECK_EVERY = 50  # optimisation steps between checks of the class-vector norms
 COLLAPSE_RATIO = 0.05  # a class vector shorter than this times the median one counts as collapsed
 
+COLLAPSE_CHECKS = 4  # warn when that many checks in a row find a collapse
+COLLAPSE_ANGLE = 2.0  # degrees; two class vectors closer than this (or 1/10 of 360 / K) count as collapsed
+MAX_CLASSES_CHECKED = 2048  # the angle check costs K^2: skipped for more classes
+
+
+def _smallest_angle_degrees(weight: torch.Tensor, norms: torch.Tensor) -> float:
+    """The smallest angle between two rows of weight (zero rows ignored), in degrees."""
+    units = weight / norms.clamp_min(1e-30)[:, None]
+    cosines = (units @ units.T).fill_diagonal_(-1.0)
+    return float(torch.rad2deg(torch.acos(cosines.max().clamp(-1.0, 1.0))))
+
+
 _HEADS: weakref.WeakSet = weakref.WeakSet()  # every MarginLinear alive, for the optimiser hook
 _HOOK_HANDLE = None
 
@@ -74,6 +86,7 @@ class MarginLinear(nn.Module):
         self.lambda_schedule = lambda_schedule
         self.iteration = 0  # optimisation steps taken; the next training forward uses schedule(iteration + 1)
         self._collapse_warned = False
+        self._collapse_checks = 0  # checks in a row that found a collapsed class
         # lambda of the next training forward, as a tensor so that a compiled forward reads it without recompiling
         self.register_buffer("lambda_value", torch.tensor(self.current_lambda(), dtype=torch.float64), persistent=False)
         self.weight = nn.Parameter(torch.empty(num_classes, in_features))
@@ -105,19 +118,27 @@ class MarginLinear(nn.Module):
             self._check_collapse()
 
     def _check_collapse(self) -> None:
-        """Warn once when a class vector has shrunk to almost nothing (it can then never win)."""
-        if self._collapse_warned or self.margin.normalises_weight:
+        """Warn once when a class vector has shrunk to almost nothing or two of them point the same
+        way: that class can then no longer be predicted (bench/collapse.py measures when)."""
+        if self._collapse_warned:
             return
         with torch.no_grad():
-            norms = torch.linalg.vector_norm(self.weight.detach().float(), dim=1)
+            weight = self.weight.detach().float()
+            norms = torch.linalg.vector_norm(weight, dim=1)
             shortest, median = float(norms.min()), float(norms.median())
-        if shortest < COLLAPSE_RATIO * median:
+            closest = _smallest_angle_degrees(weight, norms) if self.num_classes <= MAX_CLASSES_CHECKED else 180.0
+        problem = None
+        if not self.margin.normalises_weight and shortest < COLLAPSE_RATIO * median:
+            problem = f"class {int(norms.argmin())}'s weight norm fell to {shortest:.3g} (median {median:.3g})"
+        elif closest < min(COLLAPSE_ANGLE, 0.1 * 360.0 / self.num_classes):
+            problem = f"two class vectors are only {closest:.2g} degrees apart"
+        self._collapse_checks = self._collapse_checks + 1 if problem is not None else 0
+        if self._collapse_checks >= COLLAPSE_CHECKS:  # persistent: not a brief crossing early in training
             self._collapse_warned = True
             warnings.warn(
-                f"MarginLinear: class {int(norms.argmin())}'s weight norm fell to {shortest:.3g} "
-                f"(median {median:.3g}) at step {self.iteration}; that class can no longer be predicted. "
-                "This happens with lambda = 0 from the start in low-dimensional features: anneal lambda "
-                "(lambda_schedule=LambdaSchedule(...)) with lambda_min > 0, or normalise W (SphereFace).",
+                f"MarginLinear: {problem} at step {self.iteration}; a class can no longer be predicted. "
+                "This happens with lambda = 0 from the start on low-dimensional features: anneal lambda "
+                "(lambda_schedule=LambdaSchedule(...)) with lambda_min > 0.",
                 RuntimeWarning,
                 stacklevel=2,
             )

@@ -133,6 +133,23 @@ def test_a_collapsing_class_vector_is_warned_about_once():
     assert len(messages) == 1 and "class 2's weight norm fell" in messages[0]
 
 
+@pytest.mark.parametrize("member", [LSoftmax(m=4), SphereFace(m=4)], ids=lambda member: member.name)
+def test_two_class_vectors_pointing_the_same_way_are_warned_about(member):
+    layer = MarginLinear(2, 10, member)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[np.cos(a), np.sin(a)] for a in np.radians(np.arange(10) * 36.0)]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(100):
+            layer.step_schedule()
+        assert not caught  # evenly spread: nothing to say
+        with torch.no_grad():
+            layer.weight[3] = layer.weight[4] * 1.3  # same direction as class 4
+        for _ in range(300):  # warned once it has lasted 4 checks (200 steps), not at a brief crossing
+            layer.step_schedule()
+    assert len(caught) == 1 and "only 0 degrees apart" in str(caught[0].message)
+
+
 # ------------------------------------------------------------------ compile
 
 
