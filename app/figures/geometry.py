@@ -14,10 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.style import MARGIN_COLOR, PLANE_HEIGHT, SOFTMAX_COLOR, base_layout, class_color, with_alpha
+from app.figures.style import (
+    FIELD_COLORSCALE,
+    MARGIN_COLOR,
+    PLANE_HEIGHT,
+    SOFTMAX_COLOR,
+    base_layout,
+    class_color,
+    with_alpha,
+)
 
 ARC_STEP = math.radians(2.0)  # polygon resolution of the shaded wedges
 UI_REVISION = "plane"  # layout.uirevision: a redrawn plane keeps the user's zoom
+LABEL_GAP = 0.45  # plot units between a class vector's tip and its name
+MARK_GAP = 0.55  # plot units between an angle mark's arc and its label
+MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 17}}  # angle-mark labels
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ def _wedge_traces(scene: PlaneScene, reach: float) -> list:
         traces.append(
             go.Scatter(
                 x=x, y=y, mode="lines", fill="toself", fillcolor=with_alpha(color, 0.16), legendgroup=f"class{j}",
-                line={"width": 0, "color": color}, name=f"class {j + 1}", hoverinfo="skip",
+                line={"width": 0, "color": color}, name=f"class {j + 1}", hoverinfo="skip", meta="wedge",
             )
         )  # fmt: skip
     x, y = _wedges_xy(scene.gaps, reach)
@@ -90,7 +101,7 @@ def _wedge_traces(scene: PlaneScene, reach: float) -> list:
         go.Scatter(
             x=x, y=y, mode="lines", fill="toself", fillcolor="rgba(0,0,0,0)", name="margin (no class)",
             line={"width": 0}, fillpattern={"shape": "/", "fgcolor": MARGIN_COLOR, "size": 14, "solidity": 0.18},
-            hoverinfo="skip",
+            hoverinfo="skip", meta="gaps",
         )
     )  # fmt: skip
     return traces
@@ -100,7 +111,7 @@ def _boundary_traces(scene: PlaneScene, reach: float) -> list:
     x, y = _ray_xy(scene.softmax_rays, reach)
     traces = [
         go.Scatter(
-            x=x, y=y, mode="lines", name="softmax boundary", hoverinfo="skip",
+            x=x, y=y, mode="lines", name="softmax boundary", hoverinfo="skip", meta="softmax",
             line={"color": SOFTMAX_COLOR, "width": 2.5, "dash": "dash"},
         )
     ]  # fmt: skip
@@ -110,7 +121,7 @@ def _boundary_traces(scene: PlaneScene, reach: float) -> list:
         traces.append(
             go.Scatter(
                 x=x, y=y, mode="lines", name=f"class {j + 1} L-Softmax boundary", hoverinfo="skip",
-                line={"color": class_color(j), "width": 3}, legendgroup=f"class{j}", showlegend=False,
+                line={"color": class_color(j), "width": 3}, legendgroup=f"class{j}", showlegend=False, meta="edges",
             )
         )  # fmt: skip
     return traces
@@ -125,7 +136,15 @@ def _mark_traces(scene: PlaneScene) -> list:
     x = np.concatenate(xs) if xs else np.zeros(0, np.float32)
     y = np.concatenate(ys) if ys else np.zeros(0, np.float32)
     return [
-        go.Scatter(x=x, y=y, mode="lines", line={"color": "#333333", "width": 1.5}, hoverinfo="skip", showlegend=False)
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line={"color": "#333333", "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+            meta="marks",
+        )
     ]
 
 
@@ -135,7 +154,7 @@ def _sample_trace(scene: PlaneScene) -> list:
         go.Scatter(
             x=point[:, 0], y=point[:, 1], mode="markers+text", text=["x"] * len(point), textposition="top right",
             marker={"symbol": "star", "size": 20, "color": "#FFD400", "line": {"color": "#111111", "width": 1.5}},
-            name="sample x", textfont={"size": 20},
+            name="sample x", textfont={"size": 20}, meta="sample",
         )
     ]  # fmt: skip
 
@@ -144,13 +163,12 @@ def _field_trace(scene: PlaneScene) -> list:
     if scene.field is None:
         return []
     axis = np.asarray(scene.field_axis, np.float32)
-    low, high = class_color(1), class_color(0)
     return [
         go.Heatmap(
             x=axis, y=axis, z=np.asarray(scene.field, np.float32), zmin=0.0, zmax=1.0, opacity=0.6,
-            colorscale=[[0.0, low], [0.5, "#FFFFFF"], [1.0, high]], hoverinfo="skip", zsmooth="best",
+            colorscale=[list(stop) for stop in FIELD_COLORSCALE], hoverinfo="skip", zsmooth="best", meta="field",
             colorbar={"title": {"text": scene.field_title, "side": "right", "font": {"size": 14}},
-                                      "len": 0.5, "thickness": 12, "tickfont": {"size": 13}},
+                                      "len": 0.5, "thickness": 12, "tickfont": {"size": 14}},
         )
     ]  # fmt: skip
 
@@ -172,18 +190,15 @@ def plane_annotations(scene: PlaneScene) -> list[dict]:
              "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 3.5, "arrowcolor": color, "text": ""}
         )  # fmt: skip
         norm = math.hypot(wx, wy)
-        scale = (norm + 0.45) / norm
+        scale = (norm + LABEL_GAP) / norm
         notes.append(
             {"x": wx * scale, "y": wy * scale, "text": f"<b>W<sub>{j + 1}</sub></b>", "showarrow": False,
              "font": {"color": color, "size": 22}}
         )  # fmt: skip
     for mark in scene.marks:
         middle = 0.5 * (mark.start + mark.end)
-        radius = mark.radius + 0.55
-        notes.append(
-            {"x": radius * math.cos(middle), "y": radius * math.sin(middle), "text": mark.text, "showarrow": False,
-             "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 17}}
-        )  # fmt: skip
+        radius = mark.radius + MARK_GAP
+        notes.append({**MARK_NOTE, "x": radius * math.cos(middle), "y": radius * math.sin(middle), "text": mark.text})
     return notes
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.figures.geometry import AngleMark, PlaneScene
+from app.figures.geometry import ARC_STEP, LABEL_GAP, MARK_GAP, MARK_NOTE, AngleMark, PlaneScene
+from app.figures.style import CLASS_COLORS
 from lsoftmax.geometry import (
     BinaryBoundaries,
     Gap,
@@ -26,6 +27,21 @@ FIELD_RESOLUTION = 60  # 60 x 60 float32 heatmap, about 19 KB on the wire
 FIELD_KINDS = ("off", "softmax", "L-Softmax")
 THETA12_MARK_RADIUS = 0.75
 MARGIN_MARK_RADIUS = 3.4
+
+
+def plane_constants() -> dict:
+    """The numbers live_chart.js needs to redraw a plane scene in the browser exactly as here."""
+    axis = np.linspace(-EXTENT, EXTENT, FIELD_RESOLUTION)
+    return {
+        "extent": EXTENT, "theta12_radius": THETA12_MARK_RADIUS, "margin_radius": MARGIN_MARK_RADIUS,
+        "arc_step": ARC_STEP, "field_axis": axis.tolist(), "label_gap": LABEL_GAP, "mark_gap": MARK_GAP,
+        "mark_note": MARK_NOTE,
+    }  # fmt: skip
+
+
+def psi_constants(points: int) -> dict:
+    """What live_chart.js needs to redraw the psi figure: the sample count and the curve colours."""
+    return {"points": int(points), "colors": list(CLASS_COLORS)}
 
 
 def binary_directions(theta12_deg: float) -> tuple[float, float]:

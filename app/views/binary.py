@@ -11,9 +11,10 @@ import streamlit as st
 from app import links
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.gif import margin_caption, png_export_config, sweep_gif
-from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view
+from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view, plane_constants
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
+from app.live_chart.controls import Control, apply_settled, live_spec
 from lsoftmax.explain import sample_readout
 from lsoftmax.geometry import equal_norm_margin
 
@@ -57,6 +58,26 @@ def cached_gif(norm1, norm2, theta12_deg) -> bytes:
     captions = [margin_caption(m, view.boundaries.margin) for m, view in zip(margins, views, strict=True)]
     footer = f"|W1| = {norm1:g}   |W2| = {norm2:g}   angle {theta12_deg:g}°   grey: margin (no class)"
     return sweep_gif([view.scene for view in views], captions, footer)
+
+
+def live_controls(locked: bool) -> list[Control]:
+    """The sliders above the plane: they redraw it in the browser while they move."""
+    norms = [Control(NORM1, "|W1|" if not locked else "|W1| = |W2|", 0.1)]
+    if not locked:
+        norms.append(Control(NORM2, "|W2|", 0.1))
+    return [Control(M, "m"), Control(THETA12, "θ12", 1, "°"), *norms, Control(X_ANGLE, "x angle", 1, "°")]
+
+
+def plane_live(values, locked: bool) -> dict:
+    """The plane's live spec: the values it starts from and the sliders above it."""
+    start = {"m": values["m"], "t12": values["theta12"], "n1": values["norm1"], "n2": values["norm2"],
+             "lock": locked, "xa": values["x_angle"], "xn": values["x_norm"], "field": values["field"]}  # fmt: skip
+    return live_spec("binary", start, live_controls(locked), plane_constants())
+
+
+def settle(values: dict) -> None:
+    """A slider above the plane was released: its values become the page's (sidebar, numbers, URL)."""
+    apply_settled(values, PARAMS)
 
 
 def apply_preset(norms):
@@ -156,8 +177,9 @@ plot, numbers = st.columns([3, 2], gap="medium")
 title = f"m = {values['m']}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
-        plane_figure(scene, title), key="plane", height=PLANE_HEIGHT, config=png_export_config("lsoftmax-two-classes")
-    )
+        plane_figure(scene, title), key="plane", height=PLANE_HEIGHT, config=png_export_config("lsoftmax-two-classes"),
+        live=plane_live(values, st.session_state.get(LOCK.key, LOCK.default)), on_settle=settle,
+    )  # fmt: skip
 plot.download_button(
     "Download GIF of the m sweep (m = 1 … 8)",
     data=partial(cached_gif, values["norm1"], values["norm2"], values["theta12"]),
