@@ -57,6 +57,12 @@ class PlaneScene:
     marks: tuple = ()  # AngleMark, e.g. theta12 and the margin
 
 
+def arc_points(width: float) -> int:
+    """Points on an arc of this width (radians): one per ARC_STEP, at least 2. The 1e-9 keeps a
+    width that is a whole number of steps from flipping with the last bit of its arithmetic."""
+    return max(2, math.ceil(width / ARC_STEP - 1e-9) + 1)
+
+
 def _ray_xy(angles, reach: float):
     """Segments origin -> reach * direction, NaN-separated, for every angle: (x, y) float32."""
     points = []
@@ -70,8 +76,7 @@ def _wedges_xy(arcs, reach: float):
     """Closed fan polygons origin -> arc -> origin, NaN-separated: (x, y) float32."""
     parts = []
     for start, end in arcs:
-        steps = max(2, math.ceil((end - start) / ARC_STEP) + 1)
-        angles = np.linspace(start, end, steps)
+        angles = np.linspace(start, end, arc_points(end - start))
         ring = np.stack([reach * np.cos(angles), reach * np.sin(angles)], axis=1)
         parts += [np.zeros((1, 2)), ring, np.zeros((1, 2)), np.full((1, 2), np.nan)]
     if not parts:
@@ -81,7 +86,7 @@ def _wedges_xy(arcs, reach: float):
 
 
 def _arc_xy(mark: AngleMark):
-    angles = np.linspace(mark.start, mark.end, max(2, math.ceil((mark.end - mark.start) / ARC_STEP) + 1))
+    angles = np.linspace(mark.start, mark.end, arc_points(mark.end - mark.start))
     return (mark.radius * np.cos(angles)).astype(np.float32), (mark.radius * np.sin(angles)).astype(np.float32)
 
 

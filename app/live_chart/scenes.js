@@ -24,7 +24,7 @@ function rayPoints(angles, reach) {
 }
 
 function arcAngles(start, end, step) {
-  return linspace(start, end, Math.max(2, Math.ceil((end - start) / step) + 1));
+  return linspace(start, end, Math.max(2, Math.ceil((end - start) / step - 1e-9) + 1)); // arc_points
 }
 
 function wedgePoints(arcs, reach, step) {

@@ -10,9 +10,10 @@ import streamlit as st
 from app import links
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
-from app.figures.scenes import multiclass_scene
+from app.figures.scenes import multiclass_scene, plane_constants
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
+from app.live_chart.controls import Control, apply_settled, live_spec
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MAX_CLASSES = 10
@@ -95,6 +96,23 @@ def controls() -> tuple[int, int, list[int], list[float]]:
     return k, m, angles, norms
 
 
+def plane_live(k: int, m: int, angles, norms) -> dict:
+    """The plane's live spec: m, then a class picker with that class's angle and norm."""
+    controls = [
+        Control(M, "m"),
+        {"key": "pick", "label": "class W", "min": 1, "max": k, "step": 1},
+        {"key": "angle", "label": "its angle", "min": ANGLES[0].low, "max": ANGLES[0].high, "step": 1, "unit": "°"},
+        {"key": "norm", "label": "its |W|", "min": NORMS[0].low, "max": NORMS[0].high, "step": 0.1},
+    ]
+    values = {"m": m, "angles": list(angles), "norms": list(norms)}
+    return live_spec("multiclass", values, controls, plane_constants())
+
+
+def settle(values: dict) -> None:
+    """A slider above the plane was released: its values become the page's (sidebar, tables, URL)."""
+    apply_settled(values, page_params(st.session_state.get(K.key, K.default)))
+
+
 def margin_table(gaps) -> pd.DataFrame:
     """One row per pair of neighbouring arcs: the margin between them, in degrees."""
     rows = [
@@ -155,6 +173,8 @@ with plot:  # drawn in place: no blink, the user's zoom survives every slider
         key="plane",
         height=PLANE_HEIGHT,
         config=png_export_config("lsoftmax-k-classes"),
+        live=plane_live(k, m, angles, norms),
+        on_settle=settle,
     )
 with numbers:
     st.subheader("Margins between neighbours")

@@ -8,9 +8,10 @@ import streamlit as st
 from app import links
 from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
-from app.figures.scenes import psi_samples, schedule_samples
+from app.figures.scenes import psi_constants, psi_samples, schedule_samples
 from app.figures.style import CURVE_HEIGHT
 from app.live_chart import live_chart
+from app.live_chart.controls import Control, apply_settled, live_spec
 from lsoftmax import LambdaSchedule, MultiplicativeSchedule
 from lsoftmax.explain import blended_psi, chebyshev_coefficients
 
@@ -69,6 +70,18 @@ def psi_chart(m_max: int, m: int, lam: float):
     return psi_figure(np.degrees(theta), curves, cosine, blended, label)
 
 
+def psi_live(values: dict) -> dict:
+    """The psi chart's live spec: M, m and lambda move the curves in the browser."""
+    controls = [Control(M_MAX, "ψ for m ≤"), Control(M, "blend m"), Control(LAMBDA, "λ", 0.1)]
+    start = {"mmax": values["m_max"], "m": values["m"], "lam": values["lam"]}
+    return live_spec("psi", start, controls, psi_constants(CURVE_POINTS))
+
+
+def settle(values: dict) -> None:
+    """A slider above the psi chart was released: its values become the page's (sidebar, URL)."""
+    apply_settled(values, PARAMS)
+
+
 def schedule_curves(values: dict):
     """(iterations, {label: lambda values}) for both schedules."""
     power_law = LambdaSchedule(values["base"], values["gamma"], values["power"], values["lambda_min"])
@@ -104,6 +117,8 @@ with left:
         key="psi",
         height=CURVE_HEIGHT,
         config=png_export_config("lsoftmax-psi"),
+        live=psi_live(curve),
+        on_settle=settle,
     )
     expansion(curve["m"])
 with right:
