@@ -35,8 +35,21 @@ export function blendedPsi(theta, m, lam) {
   return (lam * Math.cos(theta) + psi(theta, m)) / (1 + lam);
 }
 
+// psi as a function of c = cos(theta): the segment k from a table of cos(j pi / m) (c <= cos(j pi/m)
+// exactly when theta >= j pi/m), then (-1)^k T_m(c) - 2k. No trigonometry per class and direction.
+function psiFromCos(m) {
+  const table = Array.from({ length: m }, (_, j) => Math.cos((j * Math.PI) / m));
+  return (c) => {
+    let k = 0;
+    while (k + 1 < m && c <= table[k + 1]) k += 1;
+    return (k % 2 === 0 ? 1 : -1) * chebyshev(c, m) - 2 * k;
+  };
+}
+
+// Target transforms t(theta) of the target logit, as functions of c = cos(theta):
+// fromCos(m) -> (c -> t), lipschitz(m) bounds |dt/dtheta|. A margin-family member is one entry.
 export const TARGETS = {
-  lsoftmax: { value: psi, lipschitz: (m) => m },
+  lsoftmax: { fromCos: psiFromCos, lipschitz: (m) => m },
 };
 
 export function angleBetween(phi, direction) {
@@ -50,26 +63,33 @@ function mod2pi(angle) {
   return value < 0 ? value + TWO_PI : value;
 }
 
-// For every class j at direction phi: |W_j| t(theta_j) - max over i != j of |W_i| cos(theta_i).
-function slackAt(vectors, m, target, phi, out) {
-  let top = -Infinity;
-  let second = -Infinity;
-  let topIndex = -1;
-  const plain = new Float64Array(vectors.length);
-  for (let j = 0; j < vectors.length; j += 1) {
-    const value = vectors[j].norm * Math.cos(angleBetween(phi, vectors[j].direction));
-    plain[j] = value;
-    if (value > top) {
-      second = top;
-      top = value;
-      topIndex = j;
-    } else if (value > second) second = value;
-  }
-  for (let j = 0; j < vectors.length; j += 1) {
-    const theta = angleBetween(phi, vectors[j].direction);
-    out[j] = vectors[j].norm * target.value(theta, m) - (j === topIndex ? second : top);
-  }
-  return out;
+// slack(phi, out): for every class j at direction phi,
+// |W_j| t(theta_j) - max over i != j of |W_i| cos(theta_i) (lsoftmax.geometry.criterion_slack).
+function slackFunction(vectors, m, target) {
+  const K = vectors.length;
+  const cosines = vectors.map(({ direction }) => Math.cos(direction));
+  const sines = vectors.map(({ direction }) => Math.sin(direction));
+  const norms = vectors.map(({ norm }) => norm);
+  const t = target.fromCos(m);
+  const c = new Float64Array(K);
+  return (phi, out = new Float64Array(K)) => {
+    const cosPhi = Math.cos(phi);
+    const sinPhi = Math.sin(phi);
+    let top = -Infinity;
+    let second = -Infinity;
+    let topIndex = -1;
+    for (let j = 0; j < K; j += 1) {
+      c[j] = Math.min(1, Math.max(-1, cosPhi * cosines[j] + sinPhi * sines[j]));
+      const value = norms[j] * c[j];
+      if (value > top) {
+        second = top;
+        top = value;
+        topIndex = j;
+      } else if (value > second) second = value;
+    }
+    for (let j = 0; j < K; j += 1) out[j] = norms[j] * t(c[j]) - (j === topIndex ? second : top);
+    return out;
+  };
 }
 
 function prepared(weights) {
@@ -170,7 +190,7 @@ export function feasibleArcs(weights, m, targetName = "lsoftmax") {
   const target = TARGETS[targetName];
   const vectors = prepared(weights);
   const K = vectors.length;
-  const slack = (phi) => slackAt(vectors, m, target, phi, new Float64Array(K));
+  const slack = slackFunction(vectors, m, target);
   const { grid, values } = isolate(slack, lipschitzBounds(vectors, m, target), initialGrid(vectors, m));
   const last = grid.length - 1;
   const arcs = [];
@@ -179,7 +199,8 @@ export function feasibleArcs(weights, m, targetName = "lsoftmax") {
     positive[last] = positive[0];
     const edges = [];
     const rising = [];
-    const f = (phi) => slack(phi)[j];
+    const scratch = new Float64Array(K);
+    const f = (phi) => slack(phi, scratch)[j];
     for (let p = 0; p < last; p += 1) {
       if (positive[p] !== positive[p + 1]) {
         edges.push(bisect(f, grid[p], grid[p + 1], 60));
@@ -224,12 +245,10 @@ function wedgeRoot(f, theta12) {
 // Two classes at angle theta12: boundary angles from W1 towards W2 (null outside the wedge) and
 // the margin between them: lsoftmax.geometry.binary_boundaries.
 export function binaryBoundaries(norm1, norm2, theta12, m, targetName = "lsoftmax") {
-  const t = TARGETS[targetName].value;
-  const class1 = wedgeRoot((phi) => norm1 * t(phi, m) - norm2 * Math.cos(theta12 - phi), theta12);
-  const class2Flipped = wedgeRoot(
-    (phi) => -(norm1 * Math.cos(theta12 - phi) - norm2 * t(phi, m)),
-    theta12,
-  );
+  const fromCos = TARGETS[targetName].fromCos(m);
+  const t = (theta) => fromCos(Math.cos(theta));
+  const class1 = wedgeRoot((phi) => norm1 * t(phi) - norm2 * Math.cos(theta12 - phi), theta12);
+  const class2Flipped = wedgeRoot((phi) => -(norm1 * Math.cos(theta12 - phi) - norm2 * t(phi)), theta12);
   const class2 = class2Flipped === null ? null : theta12 - class2Flipped;
   let softmax = Math.atan2(norm1 - norm2 * Math.cos(theta12), norm2 * Math.sin(theta12));
   if (!(softmax >= 0 && softmax <= theta12)) softmax = null;

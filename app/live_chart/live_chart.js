@@ -88,6 +88,7 @@ async function draw(host, header) {
       host.__shown = { figure, config };
       const local = host.__live && host.__live.pending ? liveFigure(host) : figure;
       await Plotly.react(host, local.data, local.layout, config);
+      removeOverlay(host);
       countDraw(host);
       host.dataset.step = String(step);
     }
@@ -174,16 +175,41 @@ function syncInputs(host) {
   }
 }
 
-function scheduleFrame(host) {
+// During a move only coordinates and labels change: overlay.js draws them as plain SVG over
+// plotly's axes (a millisecond or two); a full Plotly.react draws the first frame and the last
+// one after a release (the probability field included), and removes the overlay.
+async function drawFrame(host, full) {
+  const began = performance.now();
+  const figure = liveFigure(host);
+  if (full || window.__lsoftmaxFullFrames) {
+    await window.Plotly.react(host, figure.data, figure.layout, host.__shown.config);
+    removeOverlay(host);
+  } else {
+    drawOverlay(host, figure);
+  }
+  countDraw(host);
+  host.dataset.frameMs = (performance.now() - began).toFixed(1); // read by bench/ui_drag.py
+}
+
+function scheduleFrame(host, full = false) {
   const live = host.__live;
+  live.fullQueued = live.fullQueued || full;
   if (live.frameQueued) return;
   live.frameQueued = true;
   requestAnimationFrame(async () => {
     live.frameQueued = false;
-    if (!window.Plotly || !host.__shown) return;
-    const figure = liveFigure(host);
-    await window.Plotly.react(host, figure.data, figure.layout, host.__shown.config);
-    countDraw(host);
+    if (!window.Plotly || !host.__shown || live.drawing) {
+      if (live.drawing) scheduleFrame(host);
+      return;
+    }
+    const whole = live.fullQueued;
+    live.fullQueued = false;
+    live.drawing = true;
+    try {
+      await drawFrame(host, whole);
+    } finally {
+      live.drawing = false;
+    }
   });
 }
 
@@ -202,6 +228,7 @@ function onInput(host, control, input) {
 function onChange(host, control) {
   const live = host.__live;
   if (control.key === "pick") return;
+  scheduleFrame(host, true);
   clearTimeout(live.settleTimer);
   live.settleTimer = setTimeout(() => {
     live.sent = KINDS[live.kind].settled(live.values, live.controls);
