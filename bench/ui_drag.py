@@ -9,7 +9,8 @@ slider inside the chart and moves it from one end to the other in 2 s, as often 
 accepts a move (tests/e2e/test_live_drag.drag_across); a redraw is one frame drawn by the chart
 (its data-draws counter). "ms per drag frame" is the chart's own time per frame drawn during the
 drags (geometry plus the SVG overlay), the full redraw on release excluded. The geometry line
-times geometry.js alone in a blank page: K = 10 evenly spaced classes, m = 8, one vector moving a degree per frame, after a warm-up.
+times geometry.js alone in a blank page: K = 10 evenly spaced classes, m = 8, one vector moving
+a degree per frame, after a warm-up.
 """
 
 from __future__ import annotations
