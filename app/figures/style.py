@@ -31,7 +31,7 @@ FONT_FAMILY = "Inter, Helvetica, Arial, sans-serif"
 FONT_SIZE = 18  # readable from the back of a classroom
 TITLE_SIZE = 22
 PLANE_HEIGHT = 680  # px; fixed so the page does not jump between updates
-CURVE_HEIGHT = 460  # px, line charts
+CURVE_HEIGHT = 560  # px, line charts (the legend sits below the plot)
 
 
 def class_color(index: int) -> str:

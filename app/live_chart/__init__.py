@@ -28,6 +28,7 @@ import plotly
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import presenter
 from app.live_chart import encoding
 from app.live_chart.theme import figure_dict
 
@@ -55,6 +56,7 @@ def pack_message(
     bundle: bytes = b"",
     config: dict | None = None,
     live: dict | None = None,
+    present: bool = False,
 ) -> bytes:
     """The component's payload: uint32 header length, the JSON header, then the optional bundle.
 
@@ -68,6 +70,8 @@ def pack_message(
     config_json = json.dumps(config, separators=(",", ":"), sort_keys=True)
     revision = hashlib.blake2b((figure_json + config_json).encode(), digest_size=8).hexdigest()
     extra = {"live": live} if live else {}
+    if present:
+        extra["present"] = True
     rest = json.dumps(
         {"height": int(height), "step": int(step), "revision": revision, "config": config, **extra},
         default=encoding.default,
@@ -111,13 +115,14 @@ def live_chart(
     controls; on_settle(values) runs as a callback when one is released, with the values sent
     by the browser (unchecked: see controls.apply_settled).
     """
+    present = presenter.enabled()
     if not isinstance(figure, dict):
-        figure = figure_dict(figure)
+        figure = figure_dict(figure, present=present)
     bundle = b""
     if not st.session_state.get(_SENT, False):
         bundle = plotly_bundle_gzip()
         st.session_state[_SENT] = True
-    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config, live=live)
+    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config, live=live, present=present)
     callbacks = {"on_bundle_needed_change": _bundle_needed}
     if live:
         callbacks["on_settled_change"] = functools.partial(_settled, key, on_settle or (lambda values: None))

@@ -65,6 +65,7 @@ function hostFor(parentElement, height) {
     parentElement.appendChild(host);
     // plotly's own "responsive" follows the window only; the sidebar also changes our width.
     new ResizeObserver(() => {
+      if (host.__fit) host.__fit();
       if (window.Plotly && host.__draws) window.Plotly.Plots.resize(host);
     }).observe(host);
   }
@@ -85,6 +86,11 @@ async function draw(host, header) {
       host.__next = null;
       if (revision === host.__revision) continue; // the figure shown already
       host.__revision = revision;
+      if (host.__live) {
+        // A chart with its own controls sizes itself (fitPlane, fitViewport): plotly follows the div.
+        figure.layout = { ...figure.layout, autosize: true };
+        delete figure.layout.height;
+      }
       host.__shown = { figure, config };
       const local = host.__live && host.__live.pending ? liveFigure(host) : figure;
       await Plotly.react(host, local.data, local.layout, config);
@@ -292,12 +298,36 @@ function updateLive(host, spec, setTriggerValue) {
   syncInputs(host);
 }
 
+function setHeight(host, height) {
+  const value = `${Math.round(height)}px`;
+  if (host.style.height !== value) host.style.height = value;
+}
+
+// Presenter mode: a chart with its own controls fills the viewport's height below its top edge.
+function fitViewport(host) {
+  const top = host.getBoundingClientRect().top;
+  setHeight(host, Math.max(360, window.innerHeight - Math.max(0, top) - 16));
+}
+
+// A plane is square: no taller than its width plus the title and legend, at most the server's height.
+function fitPlane(host, height) {
+  setHeight(host, Math.min(height, Math.max(320, host.clientWidth + 110)));
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data) return;
   const { header, bundle } = decode(data);
   const host = hostFor(parentElement, header.height);
   updateLive(host, header.live, setTriggerValue);
+  if (header.present && header.live) host.__fit = () => fitViewport(host);
+  else if (header.live && header.live.kind !== "psi") host.__fit = () => fitPlane(host, header.height);
+  else host.__fit = null;
+  if (host.__fit) host.__fit();
+  if (!host.__resizes) {
+    host.__resizes = true;
+    window.addEventListener("resize", () => host.__fit && host.__fit());
+  }
   if (!window.Plotly && !state.loading) {
     if (bundle.length) startLoading(bundle);
     else askForBundle(setTriggerValue);

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links
+from app import links, presenter
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.gif import margin_caption, png_export_config, sweep_gif
 from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view, plane_constants
@@ -123,7 +123,7 @@ def margin_numbers(view, values) -> None:
     """Measured margin, closed form when it applies, and the three boundary angles."""
     boundaries = view.boundaries
     margin = boundaries.margin
-    st.metric("Margin inside the wedge (measured)", "none" if margin is None else f"{degrees(margin):.2f}°")
+    st.metric("Margin (measured)", "none" if margin is None else f"{degrees(margin):.2f}°")
     if values["norm1"] == values["norm2"]:
         closed = degrees(equal_norm_margin(radians(values["theta12"]), values["m"]))
         st.metric("Closed form (m−1)/(m+1)·θ12", f"{closed:.2f}°")
@@ -173,7 +173,11 @@ values = controls()
 presets()
 view = cached_view(values["norm1"], values["norm2"], values["theta12"], values["m"], values["field"])
 scene = replace(view.scene, sample=binary_sample(values["theta12"], values["x_angle"], values["x_norm"]))
-plot, numbers = st.columns([3, 2], gap="medium")
+# Presenter mode: the figure takes the width, its numbers go below it.
+if presenter.enabled():
+    plot, numbers = st.container(), st.container()
+else:  # keyed: the page CSS wraps the numbers below the figure where the row is narrow
+    plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
 title = f"m = {values['m']}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links
+from app import links, presenter
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
 from app.figures.scenes import multiclass_scene, plane_constants
@@ -100,7 +100,7 @@ def plane_live(k: int, m: int, angles, norms) -> dict:
     """The plane's live spec: m, then a class picker with that class's angle and norm."""
     controls = [
         Control(M, "m"),
-        {"key": "pick", "label": "class W", "min": 1, "max": k, "step": 1},
+        {"key": "pick", "label": "vector W", "min": 1, "max": k, "step": 1},
         {"key": "angle", "label": "its angle", "min": ANGLES[0].low, "max": ANGLES[0].high, "step": 1, "unit": "°"},
         {"key": "norm", "label": "its |W|", "min": NORMS[0].low, "max": NORMS[0].high, "step": 0.1},
     ]
@@ -166,7 +166,11 @@ try:
 except ValueError as error:  # say what the library rejected instead of showing a traceback
     st.error(f"These class vectors cannot be drawn: {error}")
     st.stop()
-plot, numbers = st.columns([3, 2], gap="medium")
+# Presenter mode: the figure takes the width, its numbers go below it.
+if presenter.enabled():
+    plot, numbers = st.container(), st.container()
+else:  # keyed: the page CSS wraps the numbers below the figure where the row is narrow
+    plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
         plane_figure(scene, f"K = {k}, m = {m}"),

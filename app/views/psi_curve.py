@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app import links
+from app import links, presenter
 from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
 from app.figures.scenes import psi_constants, psi_samples, schedule_samples
@@ -110,7 +110,10 @@ st.title("ψ and λ: the paper's Figure 3")
 links.notice_invalid_params(PARAMS)
 curve = curve_controls()
 schedule = schedule_controls()
-left, right = st.columns(2, gap="medium")
+if presenter.enabled():
+    left, right = st.container(), st.container()
+else:  # keyed: the page CSS wraps the lambda chart below the psi chart where the row is narrow
+    left, right = st.container(key="figure-row").columns(2, gap="medium")
 with left:
     live_chart(
         psi_chart(curve["m_max"], curve["m"], curve["lam"]),
