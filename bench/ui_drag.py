@@ -19,7 +19,7 @@ import argparse
 import statistics
 
 from app.figures.scenes import plane_constants
-from app.live_chart import HERE, JS_MODULES
+from app.live_chart import HERE, PURE_JS
 from bench.browser import new_page, served_app
 from tests.e2e.conftest import wait_ready
 from tests.e2e.test_live_drag import drag_across
@@ -75,7 +75,7 @@ def measure_drags(page, url: str, scenario: tuple, drags: int) -> dict:
 def geometry_ms(browser, frames: int = 200) -> list[float]:
     page = new_page(browser)
     page.goto("about:blank")
-    page.evaluate(LOAD, "\n".join((HERE / name).read_text() for name in JS_MODULES[:2]))
+    page.evaluate(LOAD, "\n".join((HERE / name).read_text() for name in PURE_JS))
     times = page.evaluate(GEOMETRY, [plane_constants(), frames])
     page.close()
     return times

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from app.figures.labels import Label, box_of, place_labels, text_size
 from app.figures.style import (
     FIELD_COLORSCALE,
     MARGIN_COLOR,
@@ -28,7 +29,10 @@ ARC_STEP = math.radians(2.0)  # polygon resolution of the shaded wedges
 UI_REVISION = "plane"  # layout.uirevision: a redrawn plane keeps the user's zoom
 LABEL_GAP = 0.45  # plot units between a class vector's tip and its name
 MARK_GAP = 0.55  # plot units between an angle mark's arc and its label
-MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 17}}  # angle-mark labels
+MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 18}}  # angle-mark labels
+W_LABEL_PX = 22  # font size of the class-vector names
+LABEL_PLOT_PX = 300  # label boxes are sized for a plane this many pixels across (a phone)
+OBSTACLE_PX = 16  # arrow tips and the sample marker: boxes this many pixels wide that labels avoid
 
 
 @dataclass(frozen=True)
@@ -185,25 +189,49 @@ def plane_traces(scene: PlaneScene) -> list:
     return traces + _mark_traces(scene) + _sample_trace(scene)
 
 
+def plane_labels(scene: PlaneScene) -> list[tuple[float, float]]:
+    """Centres of the class-vector names, then of the angle-mark labels, placed without overlaps.
+
+    Sizes assume the smallest plane we draw (LABEL_PLOT_PX across): on a larger plot the same
+    positions leave more room. Obstacles: every arrow tip and the sample marker.
+    """
+    units = 2 * scene.extent / LABEL_PLOT_PX  # plot units per pixel
+    labels = []
+    for j, (wx, wy) in enumerate(np.asarray(scene.weights, dtype=float)):
+        norm = math.hypot(wx, wy)
+        width, height = text_size(f"W{j + 1}", W_LABEL_PX, units)
+        direction = (wx / norm, wy / norm)
+        labels.append(Label(wx + LABEL_GAP * direction[0], wy + LABEL_GAP * direction[1], width, height, direction))
+    for mark in scene.marks:
+        middle = 0.5 * (mark.start + mark.end)
+        radius = mark.radius + MARK_GAP
+        width, height = text_size(mark.text, MARK_NOTE["font"]["size"], units)
+        direction = (math.cos(middle), math.sin(middle))
+        labels.append(Label(radius * direction[0], radius * direction[1], width, height, direction))
+    tip = OBSTACLE_PX * units
+    obstacles = [box_of(wx, wy, tip, tip) for wx, wy in np.asarray(scene.weights, dtype=float)]
+    if scene.sample is not None:
+        obstacles.append(box_of(float(scene.sample[0]), float(scene.sample[1]), 2 * tip, 2 * tip))
+    return place_labels(labels, obstacles)
+
+
 def plane_annotations(scene: PlaneScene) -> list[dict]:
-    """Arrows for the class vectors, their names, and the angle-mark labels."""
+    """Arrows for the class vectors, their names, and the angle-mark labels (placed by plane_labels)."""
     notes = []
+    spots = plane_labels(scene)
     for j, (wx, wy) in enumerate(np.asarray(scene.weights, dtype=float)):
         color = class_color(j)
         notes.append(
             {"x": wx, "y": wy, "ax": 0, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
              "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 3.5, "arrowcolor": color, "text": ""}
         )  # fmt: skip
-        norm = math.hypot(wx, wy)
-        scale = (norm + LABEL_GAP) / norm
+        x, y = spots[j]
         notes.append(
-            {"x": wx * scale, "y": wy * scale, "text": f"<b>W<sub>{j + 1}</sub></b>", "showarrow": False,
-             "font": {"color": color, "size": 22}}
+            {"x": x, "y": y, "text": f"<b>W<sub>{j + 1}</sub></b>", "showarrow": False,
+             "font": {"color": color, "size": W_LABEL_PX}}
         )  # fmt: skip
-    for mark in scene.marks:
-        middle = 0.5 * (mark.start + mark.end)
-        radius = mark.radius + MARK_GAP
-        notes.append({**MARK_NOTE, "x": radius * math.cos(middle), "y": radius * math.sin(middle), "text": mark.text})
+    for mark, (x, y) in zip(scene.marks, spots[len(scene.weights) :], strict=True):
+        notes.append({**MARK_NOTE, "x": x, "y": y, "text": mark.text})
     return notes
 
 
@@ -238,31 +266,18 @@ def _play_controls(labels) -> dict:
         {"label": label, "method": "animate", "args": [[label], {**frame_args, "mode": "immediate"}]}
         for label in labels
     ]
+    # The buttons sit on their own row and the slider on the next, full width: they cannot
+    # cover each other in a column of any width.
     return {
         "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "xanchor": "left",
-                "y": -0.06,
-                "yanchor": "top",
-                "buttons": buttons,
-                "pad": {"t": 30},
-            }
+            {"type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": -0.04, "yanchor": "top",
+             "buttons": buttons, "pad": {"t": 10}}
         ],
         "sliders": [
-            {
-                "active": 0,
-                "steps": steps,
-                "currentvalue": {"prefix": "m = "},
-                "x": 0.32,
-                "len": 0.68,
-                "y": -0.02,
-                "yanchor": "top",
-            }
+            {"active": 0, "steps": steps, "currentvalue": {"prefix": "m = "}, "x": 0.0, "len": 1.0, "y": -0.13,
+             "yanchor": "top", "pad": {"t": 10}}
         ],
-    }
+    }  # fmt: skip
 
 
 def sweep_figure(scenes, labels, title: str = "") -> go.Figure:
@@ -279,6 +294,6 @@ def sweep_figure(scenes, labels, title: str = "") -> go.Figure:
     layout = _plane_layout(scenes[0].extent, title)
     layout.pop("legend")
     layout["showlegend"] = False
-    layout["margin"] = {**layout["margin"], "b": 110}  # room for the play buttons and the slider
+    layout["margin"] = {**layout["margin"], "b": 170}  # room for the play buttons and the slider below them
     figure.update_layout(**layout, **_play_controls(labels), annotations=plane_annotations(scenes[0]))
     return figure

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.figures.geometry import ARC_STEP, LABEL_GAP, MARK_GAP, MARK_NOTE, AngleMark, PlaneScene
+from app.figures.geometry import (
+    ARC_STEP,
+    LABEL_GAP,
+    LABEL_PLOT_PX,
+    MARK_GAP,
+    MARK_NOTE,
+    OBSTACLE_PX,
+    W_LABEL_PX,
+    AngleMark,
+    PlaneScene,
+)
 from app.figures.style import CLASS_COLORS
 from lsoftmax.geometry import (
     BinaryBoundaries,
@@ -35,7 +45,7 @@ def plane_constants() -> dict:
     return {
         "extent": EXTENT, "theta12_radius": THETA12_MARK_RADIUS, "margin_radius": MARGIN_MARK_RADIUS,
         "arc_step": ARC_STEP, "field_axis": axis.tolist(), "label_gap": LABEL_GAP, "mark_gap": MARK_GAP,
-        "mark_note": MARK_NOTE,
+        "mark_note": MARK_NOTE, "w_label_px": W_LABEL_PX, "label_plot_px": LABEL_PLOT_PX, "obstacle_px": OBSTACLE_PX,
     }  # fmt: skip
 
 

@@ -33,7 +33,8 @@ from app.live_chart import encoding
 from app.live_chart.theme import figure_dict
 
 HERE = Path(__file__).parent
-JS_MODULES = ("geometry.js", "scenes.js", "overlay.js", "live_chart.js")  # one ES module, in this order
+PURE_JS = ("geometry.js", "labels.js", "scenes.js")  # no DOM: tests and benchmarks load these alone
+JS_MODULES = (*PURE_JS, "overlay.js", "live_chart.js")  # one ES module, in this order
 _JS = "\n".join((HERE / name).read_text() for name in JS_MODULES)
 _CSS = (HERE / "live_chart.css").read_text()
 _SENT = "_live_chart_bundle_sent"  # session flag: this session's browser got plotly.min.js

@@ -95,6 +95,7 @@ async function draw(host, header) {
       const local = host.__live && host.__live.pending ? liveFigure(host) : figure;
       await Plotly.react(host, local.data, local.layout, config);
       removeOverlay(host);
+      if (host.__fit) host.__fit();
       countDraw(host);
       host.dataset.step = String(step);
     }
@@ -309,9 +310,12 @@ function fitViewport(host) {
   setHeight(host, Math.max(360, window.innerHeight - Math.max(0, top) - 16));
 }
 
-// A plane is square: no taller than its width plus the title and legend, at most the server's height.
+// A plane is square: as tall as its width plus the title and the legend (as drawn), at most the
+// server's height, so a narrow column or a phone gets no empty band above and below the plot.
 function fitPlane(host, height) {
-  setHeight(host, Math.min(height, Math.max(320, host.clientWidth + 110)));
+  const legend = host.querySelector("g.legend");
+  const legendHeight = legend ? legend.getBoundingClientRect().height : 60;
+  setHeight(host, Math.min(height, Math.max(320, host.clientWidth + 70 + legendHeight)));
 }
 
 export default function (component) {

@@ -3,7 +3,7 @@
 // app/figures/geometry.py (trace roles are tagged with `meta` there), so the figure the server
 // sends on release looks the same as the last one drawn here. Styles are never restated: every
 // trace keeps the server's style and only its coordinates, texts and z change.
-// Needs geometry.js (concatenated before this file).
+// Needs geometry.js and labels.js (concatenated before this file).
 
 const DEG = Math.PI / 180;
 
@@ -78,7 +78,7 @@ export function binaryScene(values, constants) {
       marks.push({ start, end: start + boundaries.margin, radius: constants.margin_radius, text });
     }
     const sampleAngle = first + values.xa * DEG;
-    const sample = [values.xn * Math.cos(sampleAngle), values.xn * Math.sin(sampleAngle)];
+    const sample = values.xa === null ? null : [values.xn * Math.cos(sampleAngle), values.xn * Math.sin(sampleAngle)];
     const field = values.field === "off" ? null : class1Field(weights, values.field === "softmax" ? 1 : values.m, constants.field_axis);
     const title = `m = ${values.m}, |W1| = ${formatG(values.n1)}, |W2| = ${formatG(norm2)}`;
     return { boundaries, marks, sample, field, title };
@@ -126,22 +126,41 @@ export function planeData(data, scene, constants) {
   });
 }
 
-// The server's annotations moved to this scene: per class an arrow and a name, then one label
-// per mark (styled like the server's first mark label, or constants.mark_note).
-export function planeAnnotations(annotations, scene, constants) {
-  const notes = [];
+// Centres of the class-vector names, then of the mark labels (app.figures.geometry.plane_labels).
+export function planeLabels(scene, constants) {
+  const units = (2 * constants.extent) / constants.label_plot_px;
+  const labels = [];
   scene.weights.forEach(({ angle, norm }, j) => {
-    const wx = norm * Math.cos(angle);
-    const wy = norm * Math.sin(angle);
-    const scale = (norm + constants.label_gap) / norm;
-    notes.push({ ...annotations[2 * j], x: wx, y: wy });
-    notes.push({ ...annotations[2 * j + 1], x: wx * scale, y: wy * scale });
+    const direction = [Math.cos(angle), Math.sin(angle)];
+    const [width, height] = textSize(`W${j + 1}`, constants.w_label_px, units);
+    const tip = [norm * direction[0], norm * direction[1]];
+    labels.push({ x: tip[0] + constants.label_gap * direction[0], y: tip[1] + constants.label_gap * direction[1], width, height, direction });
   });
   for (const mark of scene.marks) {
     const middle = 0.5 * (mark.start + mark.end);
     const radius = mark.radius + constants.mark_gap;
-    notes.push({ ...constants.mark_note, x: radius * Math.cos(middle), y: radius * Math.sin(middle), text: mark.text });
+    const [width, height] = textSize(mark.text, constants.mark_note.font.size, units);
+    labels.push({ x: radius * Math.cos(middle), y: radius * Math.sin(middle), width, height, direction: [Math.cos(middle), Math.sin(middle)] });
   }
+  const tip = constants.obstacle_px * units;
+  const obstacles = scene.weights.map(({ angle, norm }) => boxOf(norm * Math.cos(angle), norm * Math.sin(angle), tip, tip));
+  if (scene.sample) obstacles.push(boxOf(scene.sample[0], scene.sample[1], 2 * tip, 2 * tip));
+  return placeLabels(labels, obstacles);
+}
+
+// The server's annotations moved to this scene: per class an arrow and a name, then one label
+// per mark (styled as constants.mark_note), at the places planeLabels finds.
+export function planeAnnotations(annotations, scene, constants) {
+  const notes = [];
+  const spots = planeLabels(scene, constants);
+  scene.weights.forEach(({ angle, norm }, j) => {
+    notes.push({ ...annotations[2 * j], x: norm * Math.cos(angle), y: norm * Math.sin(angle) });
+    notes.push({ ...annotations[2 * j + 1], x: spots[j][0], y: spots[j][1] });
+  });
+  scene.marks.forEach((mark, i) => {
+    const [x, y] = spots[scene.weights.length + i];
+    notes.push({ ...constants.mark_note, x, y, text: mark.text });
+  });
   return notes;
 }
 

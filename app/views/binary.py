@@ -9,24 +9,19 @@ import pandas as pd
 import streamlit as st
 
 from app import links, presenter
+from app.explorer_controls import BINARY_M, NORM1, NORM2, THETA12, X_ANGLE, X_NORM, binary_live
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.gif import margin_caption, png_export_config, sweep_gif
-from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view, plane_constants
+from app.figures.scenes import FIELD_KINDS, binary_sample, binary_view
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
-from app.live_chart.controls import Control, apply_settled, live_spec
+from app.live_chart.controls import apply_settled
 from lsoftmax.explain import sample_readout
 from lsoftmax.geometry import equal_norm_margin
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-D = BINARY_DEFAULTS
-M = links.Param("m", D["m"], 1, 8)
-NORM1 = links.Param("n1", D["norm1"], 0.1, 5.0)
-NORM2 = links.Param("n2", D["norm2"], 0.1, 5.0)
+M = BINARY_M
 LOCK = links.Param("lock", True)
-THETA12 = links.Param("t12", D["theta12_deg"], 1, 180)
-X_ANGLE = links.Param("xa", D["sample_angle_deg"], -180, 180)
-X_NORM = links.Param("xn", D["sample_norm"], 0.1, 5.0)
 FIELD = links.Param("field", "off", options=FIELD_KINDS)
 SWEEP = links.Param("sweep", False)
 PARAMS = (M, NORM1, NORM2, LOCK, THETA12, X_ANGLE, X_NORM, FIELD, SWEEP)
@@ -60,19 +55,12 @@ def cached_gif(norm1, norm2, theta12_deg) -> bytes:
     return sweep_gif([view.scene for view in views], captions, footer)
 
 
-def live_controls(locked: bool) -> list[Control]:
-    """The sliders above the plane: they redraw it in the browser while they move."""
-    norms = [Control(NORM1, "|W1|" if not locked else "|W1| = |W2|", 0.1)]
-    if not locked:
-        norms.append(Control(NORM2, "|W2|", 0.1))
-    return [Control(M, "m"), Control(THETA12, "θ12", 1, "°"), *norms, Control(X_ANGLE, "x angle", 1, "°")]
-
-
 def plane_live(values, locked: bool) -> dict:
     """The plane's live spec: the values it starts from and the sliders above it."""
-    start = {"m": values["m"], "t12": values["theta12"], "n1": values["norm1"], "n2": values["norm2"],
-             "lock": locked, "xa": values["x_angle"], "xn": values["x_norm"], "field": values["field"]}  # fmt: skip
-    return live_spec("binary", start, live_controls(locked), plane_constants())
+    return binary_live(
+        {"m": values["m"], "t12": values["theta12"], "n1": values["norm1"], "n2": values["norm2"], "lock": locked,
+         "xa": values["x_angle"], "xn": values["x_norm"], "field": values["field"]}
+    )  # fmt: skip
 
 
 def settle(values: dict) -> None:

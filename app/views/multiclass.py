@@ -8,19 +8,17 @@ import pandas as pd
 import streamlit as st
 
 from app import links, presenter
+from app.explorer_controls import ANGLES, MAX_CLASSES, MULTICLASS_M, NORMS, multiclass_live
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
-from app.figures.scenes import multiclass_scene, plane_constants
+from app.figures.scenes import multiclass_scene
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
-from app.live_chart.controls import Control, apply_settled, live_spec
+from app.live_chart.controls import apply_settled
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-MAX_CLASSES = 10
 K = links.Param("k", 4, 2, MAX_CLASSES)
-M = links.Param("m", 3, 1, 8)
-ANGLES = tuple(links.Param(f"a{j + 1}", 0, 0, 359) for j in range(MAX_CLASSES))
-NORMS = tuple(links.Param(f"n{j + 1}", 2.0, 0.1, 5.0) for j in range(MAX_CLASSES))
+M = MULTICLASS_M
 SHRUNK_NORM = 1.0  # the "shrink class 1" preset
 
 
@@ -96,18 +94,6 @@ def controls() -> tuple[int, int, list[int], list[float]]:
     return k, m, angles, norms
 
 
-def plane_live(k: int, m: int, angles, norms) -> dict:
-    """The plane's live spec: m, then a class picker with that class's angle and norm."""
-    controls = [
-        Control(M, "m"),
-        {"key": "pick", "label": "vector W", "min": 1, "max": k, "step": 1},
-        {"key": "angle", "label": "its angle", "min": ANGLES[0].low, "max": ANGLES[0].high, "step": 1, "unit": "°"},
-        {"key": "norm", "label": "its |W|", "min": NORMS[0].low, "max": NORMS[0].high, "step": 0.1},
-    ]
-    values = {"m": m, "angles": list(angles), "norms": list(norms)}
-    return live_spec("multiclass", values, controls, plane_constants())
-
-
 def settle(values: dict) -> None:
     """A slider above the plane was released: its values become the page's (sidebar, tables, URL)."""
     apply_settled(values, page_params(st.session_state.get(K.key, K.default)))
@@ -177,7 +163,7 @@ with plot:  # drawn in place: no blink, the user's zoom survives every slider
         key="plane",
         height=PLANE_HEIGHT,
         config=png_export_config("lsoftmax-k-classes"),
-        live=plane_live(k, m, angles, norms),
+        live=multiclass_live(k, m, angles, norms),
         on_settle=settle,
     )
 with numbers:

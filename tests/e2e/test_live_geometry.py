@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from app.figures.geometry import plane_figure
+from app.figures.labels import Label, place_labels
 from app.figures.scenes import binary_view, multiclass_scene, plane_constants
-from app.live_chart import HERE, JS_MODULES
+from app.live_chart import HERE, PURE_JS
 from app.live_chart.encoding import decode_typed_array, default
 from app.live_chart.theme import figure_dict
 from lsoftmax.geometry import binary_boundaries, feasible_arcs, weights_from_polar
@@ -27,7 +28,7 @@ LOAD = """async (source) => {
 
 @pytest.fixture
 def geometry_page(page):
-    source = "\n".join((HERE / name).read_text() for name in JS_MODULES if name != "live_chart.js")
+    source = "\n".join((HERE / name).read_text() for name in PURE_JS)
     page.goto("about:blank")
     assert page.evaluate(LOAD, source) > 5
     return page
@@ -173,3 +174,24 @@ def test_the_browser_redraws_the_plane_the_server_draws(geometry_page, kind, val
     notes = [[note["x"], note["y"], note["text"]] for note in expected_figure["layout"]["annotations"]]
     assert [note[2] for note in result["notes"]] == [note[2] for note in notes]
     np.testing.assert_allclose([n[:2] for n in result["notes"]], [n[:2] for n in notes], atol=1e-9)
+
+
+def random_labels(rng, count: int) -> tuple[list[Label], list[tuple]]:
+    labels = [Label(*rng.uniform(-3, 3, 2), *rng.uniform(0.3, 2.0, 2), tuple(rng.normal(size=2))) for _ in range(count)]
+    obstacles = [tuple(float(v) for v in (x, y, x + 0.4, y + 0.4)) for x, y in rng.uniform(-3, 3, (3, 2))]
+    return labels, obstacles
+
+
+def test_the_browser_places_labels_as_the_python_routine_does(geometry_page):
+    rng = np.random.default_rng(5)
+    cases = [random_labels(rng, int(rng.integers(1, 12))) for _ in range(200)]
+    payload = [
+        [[{"x": l.x, "y": l.y, "width": l.width, "height": l.height, "direction": list(l.direction)} for l in labels],
+         [list(box) for box in obstacles]]
+        for labels, obstacles in cases
+    ]  # fmt: skip
+    mine = geometry_page.evaluate(
+        "(cases) => cases.map(([labels, obstacles]) => G.placeLabels(labels, obstacles))", payload
+    )
+    for (labels, obstacles), spots in zip(cases, mine, strict=True):
+        np.testing.assert_allclose(spots, place_labels(labels, obstacles), atol=1e-12)
