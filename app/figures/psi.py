@@ -68,7 +68,9 @@ def _lambda_axis(curves: dict, log_y: bool) -> dict:
     top = max(float(np.max(values)) for values in curves.values())
     if not log_y:
         return {"title": "λ", "type": "linear", "range": [0, 1.05 * max(top, 1.0)]}
-    return {"title": "λ (log)", "type": "log", "range": [np.log10(LOG_FLOOR), np.log10(max(top, 1.0)) + 0.3]}
+    # dtick 1: one label per decade; plotly's in-between "2" and "5" labels are 3/4 size, too small to project.
+    span = [np.log10(LOG_FLOOR), np.log10(max(top, 1.0)) + 0.3]
+    return {"title": "λ (log)", "type": "log", "dtick": 1, "range": span}
 
 
 def schedule_figure(iterations, curves: dict, log_y: bool) -> go.Figure:

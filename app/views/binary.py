@@ -188,6 +188,7 @@ if values["sweep"]:
     st.plotly_chart(
         cached_sweep(values["norm1"], values["norm2"], values["theta12"]),
         key="sweep-chart",
+        theme=None,  # plotly's own look from base_layout: dark ticks as big as the rest
         config=png_export_config("lsoftmax-m-sweep"),
     )
 st.markdown((ASSETS / "binary.md").read_text())
