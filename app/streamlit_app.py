@@ -11,6 +11,8 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts only 
 
 import streamlit as st  # noqa: E402
 
+from app import presenter  # noqa: E402
+
 PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="L-Softmax Lab", page_icon=":material/radar:", layout="wide")
@@ -33,4 +35,5 @@ navigation = st.navigation(
         ],
     }
 )
+presenter.setup()
 navigation.run()

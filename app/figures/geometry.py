@@ -14,10 +14,25 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.style import MARGIN_COLOR, PLANE_HEIGHT, SOFTMAX_COLOR, base_layout, class_color, with_alpha
+from app.figures.labels import Label, box_of, place_labels, text_size
+from app.figures.style import (
+    FIELD_COLORSCALE,
+    MARGIN_COLOR,
+    PLANE_HEIGHT,
+    SOFTMAX_COLOR,
+    base_layout,
+    class_color,
+    with_alpha,
+)
 
 ARC_STEP = math.radians(2.0)  # polygon resolution of the shaded wedges
 UI_REVISION = "plane"  # layout.uirevision: a redrawn plane keeps the user's zoom
+LABEL_GAP = 0.45  # plot units between a class vector's tip and its name
+MARK_GAP = 0.55  # plot units between an angle mark's arc and its label
+MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 18}}  # angle-mark labels
+W_LABEL_PX = 22  # font size of the class-vector names
+LABEL_PLOT_PX = 300  # label boxes are sized for a plane this many pixels across (a phone)
+OBSTACLE_PX = 16  # arrow tips and the sample marker: boxes this many pixels wide that labels avoid
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,12 @@ class PlaneScene:
     marks: tuple = ()  # AngleMark, e.g. theta12 and the margin
 
 
+def arc_points(width: float) -> int:
+    """Points on an arc of this width (radians): one per ARC_STEP, at least 2. The 1e-9 keeps a
+    width that is a whole number of steps from flipping with the last bit of its arithmetic."""
+    return max(2, math.ceil(width / ARC_STEP - 1e-9) + 1)
+
+
 def _ray_xy(angles, reach: float):
     """Segments origin -> reach * direction, NaN-separated, for every angle: (x, y) float32."""
     points = []
@@ -59,8 +80,7 @@ def _wedges_xy(arcs, reach: float):
     """Closed fan polygons origin -> arc -> origin, NaN-separated: (x, y) float32."""
     parts = []
     for start, end in arcs:
-        steps = max(2, math.ceil((end - start) / ARC_STEP) + 1)
-        angles = np.linspace(start, end, steps)
+        angles = np.linspace(start, end, arc_points(end - start))
         ring = np.stack([reach * np.cos(angles), reach * np.sin(angles)], axis=1)
         parts += [np.zeros((1, 2)), ring, np.zeros((1, 2)), np.full((1, 2), np.nan)]
     if not parts:
@@ -70,7 +90,7 @@ def _wedges_xy(arcs, reach: float):
 
 
 def _arc_xy(mark: AngleMark):
-    angles = np.linspace(mark.start, mark.end, max(2, math.ceil((mark.end - mark.start) / ARC_STEP) + 1))
+    angles = np.linspace(mark.start, mark.end, arc_points(mark.end - mark.start))
     return (mark.radius * np.cos(angles)).astype(np.float32), (mark.radius * np.sin(angles)).astype(np.float32)
 
 
@@ -82,7 +102,7 @@ def _wedge_traces(scene: PlaneScene, reach: float) -> list:
         traces.append(
             go.Scatter(
                 x=x, y=y, mode="lines", fill="toself", fillcolor=with_alpha(color, 0.16), legendgroup=f"class{j}",
-                line={"width": 0, "color": color}, name=f"class {j + 1}", hoverinfo="skip",
+                line={"width": 0, "color": color}, name=f"class {j + 1}", hoverinfo="skip", meta="wedge",
             )
         )  # fmt: skip
     x, y = _wedges_xy(scene.gaps, reach)
@@ -90,7 +110,7 @@ def _wedge_traces(scene: PlaneScene, reach: float) -> list:
         go.Scatter(
             x=x, y=y, mode="lines", fill="toself", fillcolor="rgba(0,0,0,0)", name="margin (no class)",
             line={"width": 0}, fillpattern={"shape": "/", "fgcolor": MARGIN_COLOR, "size": 14, "solidity": 0.18},
-            hoverinfo="skip",
+            hoverinfo="skip", meta="gaps",
         )
     )  # fmt: skip
     return traces
@@ -100,7 +120,7 @@ def _boundary_traces(scene: PlaneScene, reach: float) -> list:
     x, y = _ray_xy(scene.softmax_rays, reach)
     traces = [
         go.Scatter(
-            x=x, y=y, mode="lines", name="softmax boundary", hoverinfo="skip",
+            x=x, y=y, mode="lines", name="softmax boundary", hoverinfo="skip", meta="softmax",
             line={"color": SOFTMAX_COLOR, "width": 2.5, "dash": "dash"},
         )
     ]  # fmt: skip
@@ -110,7 +130,7 @@ def _boundary_traces(scene: PlaneScene, reach: float) -> list:
         traces.append(
             go.Scatter(
                 x=x, y=y, mode="lines", name=f"class {j + 1} L-Softmax boundary", hoverinfo="skip",
-                line={"color": class_color(j), "width": 3}, legendgroup=f"class{j}", showlegend=False,
+                line={"color": class_color(j), "width": 3}, legendgroup=f"class{j}", showlegend=False, meta="edges",
             )
         )  # fmt: skip
     return traces
@@ -125,7 +145,15 @@ def _mark_traces(scene: PlaneScene) -> list:
     x = np.concatenate(xs) if xs else np.zeros(0, np.float32)
     y = np.concatenate(ys) if ys else np.zeros(0, np.float32)
     return [
-        go.Scatter(x=x, y=y, mode="lines", line={"color": "#333333", "width": 1.5}, hoverinfo="skip", showlegend=False)
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line={"color": "#333333", "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+            meta="marks",
+        )
     ]
 
 
@@ -135,7 +163,7 @@ def _sample_trace(scene: PlaneScene) -> list:
         go.Scatter(
             x=point[:, 0], y=point[:, 1], mode="markers+text", text=["x"] * len(point), textposition="top right",
             marker={"symbol": "star", "size": 20, "color": "#FFD400", "line": {"color": "#111111", "width": 1.5}},
-            name="sample x", textfont={"size": 20},
+            name="sample x", textfont={"size": 20}, meta="sample",
         )
     ]  # fmt: skip
 
@@ -144,13 +172,12 @@ def _field_trace(scene: PlaneScene) -> list:
     if scene.field is None:
         return []
     axis = np.asarray(scene.field_axis, np.float32)
-    low, high = class_color(1), class_color(0)
     return [
         go.Heatmap(
             x=axis, y=axis, z=np.asarray(scene.field, np.float32), zmin=0.0, zmax=1.0, opacity=0.6,
-            colorscale=[[0.0, low], [0.5, "#FFFFFF"], [1.0, high]], hoverinfo="skip", zsmooth="best",
+            colorscale=[list(stop) for stop in FIELD_COLORSCALE], hoverinfo="skip", zsmooth="best", meta="field",
             colorbar={"title": {"text": scene.field_title, "side": "right", "font": {"size": 14}},
-                                      "len": 0.5, "thickness": 12, "tickfont": {"size": 13}},
+                                      "len": 0.5, "thickness": 12, "tickfont": {"size": 14}},
         )
     ]  # fmt: skip
 
@@ -162,28 +189,49 @@ def plane_traces(scene: PlaneScene) -> list:
     return traces + _mark_traces(scene) + _sample_trace(scene)
 
 
+def plane_labels(scene: PlaneScene) -> list[tuple[float, float]]:
+    """Centres of the class-vector names, then of the angle-mark labels, placed without overlaps.
+
+    Sizes assume the smallest plane we draw (LABEL_PLOT_PX across): on a larger plot the same
+    positions leave more room. Obstacles: every arrow tip and the sample marker.
+    """
+    units = 2 * scene.extent / LABEL_PLOT_PX  # plot units per pixel
+    labels = []
+    for j, (wx, wy) in enumerate(np.asarray(scene.weights, dtype=float)):
+        norm = math.hypot(wx, wy)
+        width, height = text_size(f"W{j + 1}", W_LABEL_PX, units)
+        direction = (wx / norm, wy / norm)
+        labels.append(Label(wx + LABEL_GAP * direction[0], wy + LABEL_GAP * direction[1], width, height, direction))
+    for mark in scene.marks:
+        middle = 0.5 * (mark.start + mark.end)
+        radius = mark.radius + MARK_GAP
+        width, height = text_size(mark.text, MARK_NOTE["font"]["size"], units)
+        direction = (math.cos(middle), math.sin(middle))
+        labels.append(Label(radius * direction[0], radius * direction[1], width, height, direction))
+    tip = OBSTACLE_PX * units
+    obstacles = [box_of(wx, wy, tip, tip) for wx, wy in np.asarray(scene.weights, dtype=float)]
+    if scene.sample is not None:
+        obstacles.append(box_of(float(scene.sample[0]), float(scene.sample[1]), 2 * tip, 2 * tip))
+    return place_labels(labels, obstacles)
+
+
 def plane_annotations(scene: PlaneScene) -> list[dict]:
-    """Arrows for the class vectors, their names, and the angle-mark labels."""
+    """Arrows for the class vectors, their names, and the angle-mark labels (placed by plane_labels)."""
     notes = []
+    spots = plane_labels(scene)
     for j, (wx, wy) in enumerate(np.asarray(scene.weights, dtype=float)):
         color = class_color(j)
         notes.append(
             {"x": wx, "y": wy, "ax": 0, "ay": 0, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
              "showarrow": True, "arrowhead": 2, "arrowsize": 1.3, "arrowwidth": 3.5, "arrowcolor": color, "text": ""}
         )  # fmt: skip
-        norm = math.hypot(wx, wy)
-        scale = (norm + 0.45) / norm
+        x, y = spots[j]
         notes.append(
-            {"x": wx * scale, "y": wy * scale, "text": f"<b>W<sub>{j + 1}</sub></b>", "showarrow": False,
-             "font": {"color": color, "size": 22}}
+            {"x": x, "y": y, "text": f"<b>W<sub>{j + 1}</sub></b>", "showarrow": False,
+             "font": {"color": color, "size": W_LABEL_PX}}
         )  # fmt: skip
-    for mark in scene.marks:
-        middle = 0.5 * (mark.start + mark.end)
-        radius = mark.radius + 0.55
-        notes.append(
-            {"x": radius * math.cos(middle), "y": radius * math.sin(middle), "text": mark.text, "showarrow": False,
-             "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 17}}
-        )  # fmt: skip
+    for mark, (x, y) in zip(scene.marks, spots[len(scene.weights) :], strict=True):
+        notes.append({**MARK_NOTE, "x": x, "y": y, "text": mark.text})
     return notes
 
 
@@ -218,31 +266,18 @@ def _play_controls(labels) -> dict:
         {"label": label, "method": "animate", "args": [[label], {**frame_args, "mode": "immediate"}]}
         for label in labels
     ]
+    # The buttons sit on their own row and the slider on the next, full width: they cannot
+    # cover each other in a column of any width.
     return {
         "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "xanchor": "left",
-                "y": -0.06,
-                "yanchor": "top",
-                "buttons": buttons,
-                "pad": {"t": 30},
-            }
+            {"type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": -0.04, "yanchor": "top",
+             "buttons": buttons, "pad": {"t": 10}}
         ],
         "sliders": [
-            {
-                "active": 0,
-                "steps": steps,
-                "currentvalue": {"prefix": "m = "},
-                "x": 0.32,
-                "len": 0.68,
-                "y": -0.02,
-                "yanchor": "top",
-            }
+            {"active": 0, "steps": steps, "currentvalue": {"prefix": "m = "}, "x": 0.0, "len": 1.0, "y": -0.13,
+             "yanchor": "top", "pad": {"t": 10}}
         ],
-    }
+    }  # fmt: skip
 
 
 def sweep_figure(scenes, labels, title: str = "") -> go.Figure:
@@ -259,6 +294,6 @@ def sweep_figure(scenes, labels, title: str = "") -> go.Figure:
     layout = _plane_layout(scenes[0].extent, title)
     layout.pop("legend")
     layout["showlegend"] = False
-    layout["margin"] = {**layout["margin"], "b": 110}  # room for the play buttons and the slider
+    layout["margin"] = {**layout["margin"], "b": 170}  # room for the play buttons and the slider below them
     figure.update_layout(**layout, **_play_controls(labels), annotations=plane_annotations(scenes[0]))
     return figure

@@ -7,6 +7,9 @@ import plotly.graph_objects as go
 
 from app.figures.style import CURVE_HEIGHT, SOFTMAX_COLOR, base_layout, class_color
 
+# Legends sit under the plot, never over the curves (the psi(pi) ends, a narrow lambda chart).
+LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.22, "yanchor": "top", "font": {"size": 15}}
+
 
 def polynomial_latex(coefficients, variable: str = "c") -> str:
     """LaTeX of sum_n coefficients[n] variable^n, highest power first: [1, 0, -8, 0, 8] -> 8c^{4} - 8c^{2} + 1."""
@@ -49,13 +52,7 @@ def psi_figure(theta_deg, psi_curves: dict, cosine, blended=None, blended_label:
         **base_layout(
             CURVE_HEIGHT,
             title={"text": "ψ(θ) for m = 1 … M (Figure 3)", "x": 0.02},
-            legend={
-                "x": 0.01,
-                "y": 0.01,
-                "yanchor": "bottom",
-                "bgcolor": "rgba(255,255,255,0.85)",
-                "font": {"size": 15},
-            },
+            legend=LEGEND_BELOW,
         ),
         xaxis={"title": "θ (degrees)", "range": [0, 180], "dtick": 30},
         uirevision="psi",  # new curves keep the user's zoom
@@ -71,7 +68,9 @@ def _lambda_axis(curves: dict, log_y: bool) -> dict:
     top = max(float(np.max(values)) for values in curves.values())
     if not log_y:
         return {"title": "λ", "type": "linear", "range": [0, 1.05 * max(top, 1.0)]}
-    return {"title": "λ (log)", "type": "log", "range": [np.log10(LOG_FLOOR), np.log10(max(top, 1.0)) + 0.3]}
+    # dtick 1: one label per decade; plotly's in-between "2" and "5" labels are 3/4 size, too small to project.
+    span = [np.log10(LOG_FLOOR), np.log10(max(top, 1.0)) + 0.3]
+    return {"title": "λ (log)", "type": "log", "dtick": 1, "range": span}
 
 
 def schedule_figure(iterations, curves: dict, log_y: bool) -> go.Figure:
@@ -88,7 +87,7 @@ def schedule_figure(iterations, curves: dict, log_y: bool) -> go.Figure:
         **base_layout(
             CURVE_HEIGHT,
             title={"text": "λ over training", "x": 0.02},
-            legend={"x": 0.45, "y": 0.98, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 16}},
+            legend=LEGEND_BELOW,
         ),
         xaxis={"title": "iteration", "range": [0, float(steps[-1])]},
         yaxis=_lambda_axis(curves, log_y),

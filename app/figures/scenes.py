@@ -8,7 +8,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.figures.geometry import AngleMark, PlaneScene
+from app.figures.geometry import (
+    ARC_STEP,
+    LABEL_GAP,
+    LABEL_PLOT_PX,
+    MARK_GAP,
+    MARK_NOTE,
+    OBSTACLE_PX,
+    W_LABEL_PX,
+    AngleMark,
+    PlaneScene,
+)
+from app.figures.style import CLASS_COLORS
 from lsoftmax.geometry import (
     BinaryBoundaries,
     Gap,
@@ -26,6 +37,21 @@ FIELD_RESOLUTION = 60  # 60 x 60 float32 heatmap, about 19 KB on the wire
 FIELD_KINDS = ("off", "softmax", "L-Softmax")
 THETA12_MARK_RADIUS = 0.75
 MARGIN_MARK_RADIUS = 3.4
+
+
+def plane_constants() -> dict:
+    """The numbers live_chart.js needs to redraw a plane scene in the browser exactly as here."""
+    axis = np.linspace(-EXTENT, EXTENT, FIELD_RESOLUTION)
+    return {
+        "extent": EXTENT, "theta12_radius": THETA12_MARK_RADIUS, "margin_radius": MARGIN_MARK_RADIUS,
+        "arc_step": ARC_STEP, "field_axis": axis.tolist(), "label_gap": LABEL_GAP, "mark_gap": MARK_GAP,
+        "mark_note": MARK_NOTE, "w_label_px": W_LABEL_PX, "label_plot_px": LABEL_PLOT_PX, "obstacle_px": OBSTACLE_PX,
+    }  # fmt: skip
+
+
+def psi_constants(points: int) -> dict:
+    """What live_chart.js needs to redraw the psi figure: the sample count and the curve colours."""
+    return {"points": int(points), "colors": list(CLASS_COLORS)}
 
 
 def binary_directions(theta12_deg: float) -> tuple[float, float]:

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-# Okabe-Ito (colour-blind safe) first, then four more distinct hues: class j uses CLASS_COLORS[j].
+# Ten class colours, distinct for every viewer: Okabe-Ito's blue, vermillion, bluish green, reddish
+# purple and orange, then Paul Tol's indigo, wine and olive, sky blue and a brown. Checked in
+# tests/app/test_style.py: every pair differs by CIELAB dE >= 12 under normal vision and simulated
+# protan-, deutan- and tritanopia, and every colour stands apart from MARGIN_COLOR and the black
+# softmax line. Class j uses CLASS_COLORS[j].
 CLASS_COLORS = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
     "#009E73",  # bluish green
     "#CC79A7",  # reddish purple
     "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#8C564B",  # brown
-    "#6A3D9A",  # purple
-    "#B8A000",  # dark yellow
-    "#444444",  # dark grey
+    "#332288",  # indigo
+    "#882255",  # wine
+    "#999933",  # olive
+    "#33BBEE",  # sky blue
+    "#994F00",  # brown
 )
-MARGIN_COLOR = "#9E9E9E"  # directions no class claims
+MARGIN_COLOR = "#BDBDBD"  # directions no class claims (a light grey hatch)
 SOFTMAX_COLOR = "#111111"  # the plain softmax boundary
+# Probabilities are a quantity, not a class: a sequential lightness ramp (white -> slate) that
+# uses no class colour, so "low P(class 1)" never reads as another class's territory.
+FIELD_COLORSCALE = ((0.0, "#FFFFFF"), (0.5, "#A7BCC9"), (1.0, "#1F3A4D"))
+TICK_COLOR = "#222222"  # tick labels and axis titles: dark, for projectors
+CHART_TEXT_MIN = 14  # px: the smallest chart text on any page
+PRESENT_TEXT_MIN = 18  # px: the smallest chart text in presenter mode
 FONT_FAMILY = "Inter, Helvetica, Arial, sans-serif"
 FONT_SIZE = 18  # readable from the back of a classroom
 TITLE_SIZE = 22
 PLANE_HEIGHT = 680  # px; fixed so the page does not jump between updates
-CURVE_HEIGHT = 460  # px, line charts
+CURVE_HEIGHT = 560  # px, line charts (the legend sits below the plot)
 
 
 def class_color(index: int) -> str:

@@ -8,6 +8,11 @@ geometry pages' planes and the psi page's curves use it too).
 Plotly.js itself comes from the installed plotly package at run time and is never resent:
 the first chart a browser session renders carries plotly.min.js gzip-compressed (about
 1.5 MB, once); every later update carries only the figure (a few tens of KB).
+
+With `live` (app.live_chart.controls), the chart carries its own controls and redraws itself in
+the browser on every animation frame while one moves (geometry.js: the library's geometry in
+JavaScript, tested against it; scenes.js: the figure's coordinates); the settled values come
+back through `on_settle` when the control is released.
 """
 
 from __future__ import annotations
@@ -23,11 +28,15 @@ import plotly
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import presenter
 from app.live_chart import encoding
 from app.live_chart.theme import figure_dict
 
-_JS = (Path(__file__).parent / "live_chart.js").read_text()
-_CSS = ".lsoftmax-live-chart { width: 100%; }"
+HERE = Path(__file__).parent
+PURE_JS = ("geometry.js", "labels.js", "scenes.js")  # no DOM: tests and benchmarks load these alone
+JS_MODULES = (*PURE_JS, "overlay.js", "live_chart.js")  # one ES module, in this order
+_JS = "\n".join((HERE / name).read_text() for name in JS_MODULES)
+_CSS = (HERE / "live_chart.css").read_text()
 _SENT = "_live_chart_bundle_sent"  # session flag: this session's browser got plotly.min.js
 _COMPONENT = st.components.v2.component("lsoftmax_live_chart", js=_JS, css=_CSS, isolate_styles=False)
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -40,18 +49,34 @@ def plotly_bundle_gzip() -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=6)
 
 
-def pack_message(figure: dict, *, height: int, step: int = 0, bundle: bytes = b"", config: dict | None = None) -> bytes:
+def pack_message(
+    figure: dict,
+    *,
+    height: int,
+    step: int = 0,
+    bundle: bytes = b"",
+    config: dict | None = None,
+    live: dict | None = None,
+    present: bool = False,
+) -> bytes:
     """The component's payload: uint32 header length, the JSON header, then the optional bundle.
 
     The header's revision is a digest of the figure and the plotly config: the browser skips
     redrawing what it already shows (a chart the page refreshes less often than every tick).
-    `config` is plotly.js's config for Plotly.react; None means PLOTLY_CONFIG.
+    `config` is plotly.js's config for Plotly.react; None means PLOTLY_CONFIG. `live` is the
+    spec of the chart's own controls (app.live_chart.controls), or None.
     """
     config = PLOTLY_CONFIG if config is None else config
     figure_json = json.dumps(figure, separators=(",", ":"), default=encoding.default)
     config_json = json.dumps(config, separators=(",", ":"), sort_keys=True)
     revision = hashlib.blake2b((figure_json + config_json).encode(), digest_size=8).hexdigest()
-    rest = json.dumps({"height": int(height), "step": int(step), "revision": revision, "config": config})
+    extra = {"live": live} if live else {}
+    if present:
+        extra["present"] = True
+    rest = json.dumps(
+        {"height": int(height), "step": int(step), "revision": revision, "config": config, **extra},
+        default=encoding.default,
+    )
     header = ('{"figure":' + figure_json + "," + rest[1:]).encode()
     return struct.pack("<I", len(header)) + header + bundle
 
@@ -66,20 +91,41 @@ def _bundle_needed() -> None:
     st.session_state[_SENT] = False
 
 
-def live_chart(figure: dict | go.Figure, *, key: str, height: int, step: int = 0, config: dict | None = None) -> int:
+def _settled(key: str, on_settle) -> None:
+    values = st.session_state[key]["settled"]
+    if isinstance(values, dict):
+        on_settle(values)
+
+
+def live_chart(
+    figure: dict | go.Figure,
+    *,
+    key: str,
+    height: int,
+    step: int = 0,
+    config: dict | None = None,
+    live: dict | None = None,
+    on_settle=None,
+) -> int:
     """Draw `figure` (a plotly figure dict, numpy arrays allowed, or a go.Figure) in place; returns payload bytes.
 
     Keep `key` and `height` fixed for one chart: they are its identity. `step` is exposed on
     the chart's div as data-step, so browser tests can see the data advance. `config` is the
     plotly.js config (mode bar, PNG export); None means PLOTLY_CONFIG. A go.Figure goes
-    through theme.figure_dict first.
+    through theme.figure_dict first. `live` (controls.live_spec) gives the chart its own
+    controls; on_settle(values) runs as a callback when one is released, with the values sent
+    by the browser (unchecked: see controls.apply_settled).
     """
+    present = presenter.enabled()
     if not isinstance(figure, dict):
-        figure = figure_dict(figure)
+        figure = figure_dict(figure, present=present)
     bundle = b""
     if not st.session_state.get(_SENT, False):
         bundle = plotly_bundle_gzip()
         st.session_state[_SENT] = True
-    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config)
-    _COMPONENT(data=payload, key=key, height=height, on_bundle_needed_change=_bundle_needed)
+    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config, live=live, present=present)
+    callbacks = {"on_bundle_needed_change": _bundle_needed}
+    if live:
+        callbacks["on_settled_change"] = functools.partial(_settled, key, on_settle or (lambda values: None))
+    _COMPONENT(data=payload, key=key, height="content" if live else height, **callbacks)
     return len(payload)

@@ -1,9 +1,14 @@
 // One plotly div per chart, redrawn in place with Plotly.react (never remounted).
 //
 // The server sends bytes: a little-endian uint32 header length, a JSON header
-// {figure, height, step, config}, then (once per browser session) plotly.min.js
+// {figure, height, step, config, live}, then (once per browser session) plotly.min.js
 // gzip-compressed. Plotly is loaded from those bytes into window.Plotly; every
 // instance of this component shares it, because the module is imported once.
+//
+// With a `live` spec the chart carries its own controls (a bar above the plot): while one
+// moves, the figure is recomputed here (geometry.js, scenes.js, concatenated before this file)
+// on every animation frame; on release the settled values go to the server as the trigger
+// "settled", and the server's own figure, readouts and URL follow.
 
 const MAX_ASKS = 5; // times one page asks the server to resend plotly.js
 const state = { loading: null, asking: false, asks: 0, waiters: [] };
@@ -60,6 +65,7 @@ function hostFor(parentElement, height) {
     parentElement.appendChild(host);
     // plotly's own "responsive" follows the window only; the sidebar also changes our width.
     new ResizeObserver(() => {
+      if (host.__fit) host.__fit();
       if (window.Plotly && host.__draws) window.Plotly.Plots.resize(host);
     }).observe(host);
   }
@@ -80,14 +86,236 @@ async function draw(host, header) {
       host.__next = null;
       if (revision === host.__revision) continue; // the figure shown already
       host.__revision = revision;
-      await Plotly.react(host, figure.data, figure.layout, config);
-      host.__draws += 1;
+      if (host.__live) {
+        // A chart with its own controls sizes itself (fitPlane, fitViewport): plotly follows the div.
+        figure.layout = { ...figure.layout, autosize: true };
+        delete figure.layout.height;
+      }
+      host.__shown = { figure, config };
+      const local = host.__live && host.__live.pending ? liveFigure(host) : figure;
+      await Plotly.react(host, local.data, local.layout, config);
+      removeOverlay(host);
+      if (host.__fit) host.__fit();
+      countDraw(host);
       host.dataset.step = String(step);
-      host.dataset.draws = String(host.__draws);
     }
   } finally {
     host.__busy = false;
   }
+}
+
+function countDraw(host) {
+  host.__draws += 1;
+  host.dataset.draws = String(host.__draws);
+}
+
+// ---------------------------------------------------------------- live controls
+
+const KINDS = {
+  binary: {
+    read: (values, key) => values[key],
+    write: (values, key, value) => {
+      values[key] = value;
+    },
+    settled: (values, controls) => Object.fromEntries(controls.map(({ key }) => [key, values[key]])),
+    figure: (base, values, constants) => {
+      const scene = binaryScene(values, constants);
+      return planeFigure(base, scene, constants);
+    },
+  },
+  multiclass: {
+    read: (values, key) => (key === "angle" ? values.angles[values.pick - 1] : key === "norm" ? values.norms[values.pick - 1] : values[key]),
+    write: (values, key, value) => {
+      if (key === "angle") values.angles[values.pick - 1] = value;
+      else if (key === "norm") values.norms[values.pick - 1] = value;
+      else values[key] = value;
+    },
+    settled: (values) => {
+      const result = { m: values.m };
+      values.angles.forEach((angle, j) => {
+        result[`a${j + 1}`] = angle;
+        result[`n${j + 1}`] = values.norms[j];
+      });
+      return result;
+    },
+    figure: (base, values, constants) => planeFigure(base, multiclassScene(values, constants), constants),
+  },
+  psi: {
+    read: (values, key) => values[key],
+    write: (values, key, value) => {
+      values[key] = value;
+    },
+    settled: (values, controls) => Object.fromEntries(controls.map(({ key }) => [key, values[key]])),
+    figure: (base, values, constants) => {
+      const { data, yRange } = psiData(base.data, values, constants);
+      const yaxis = { ...base.layout.yaxis, range: yRange };
+      return { data, layout: { ...base.layout, yaxis } };
+    },
+  },
+};
+
+function planeFigure(base, scene, constants) {
+  const layout = { ...base.layout, annotations: planeAnnotations(base.layout.annotations || [], scene, constants) };
+  if (scene.title && layout.title) layout.title = { ...layout.title, text: scene.title };
+  return { data: planeData(base.data, scene, constants), layout };
+}
+
+function liveFigure(host) {
+  const live = host.__live;
+  const figure = KINDS[live.kind].figure(host.__shown.figure, live.values, live.constants);
+  figure.layout = { ...figure.layout, datarevision: (host.__frames = (host.__frames || 0) + 1) };
+  return figure;
+}
+
+function shownText(control, value) {
+  return `${control.step < 1 ? Number(value).toFixed(control.step < 0.1 ? 2 : 1) : value}${control.unit || ""}`;
+}
+
+function syncInputs(host) {
+  const live = host.__live;
+  for (const control of live.controls) {
+    const input = live.bar.querySelector(`input[data-key="${control.key}"]`);
+    const value = KINDS[live.kind].read(live.values, control.key);
+    if (control.key === "pick") input.max = String(live.values.angles.length);
+    input.value = String(value);
+    input.nextElementSibling.textContent = shownText(control, value);
+  }
+}
+
+// During a move only coordinates and labels change: overlay.js draws them as plain SVG over
+// plotly's axes (a millisecond or two); a full Plotly.react draws the first frame and the last
+// one after a release (the probability field included), and removes the overlay.
+async function drawFrame(host, full) {
+  const began = performance.now();
+  const figure = liveFigure(host);
+  if (full || window.__lsoftmaxFullFrames) {
+    await window.Plotly.react(host, figure.data, figure.layout, host.__shown.config);
+    removeOverlay(host);
+  } else {
+    drawOverlay(host, figure);
+  }
+  countDraw(host);
+  const took = performance.now() - began;
+  host.__frameTimes = (host.__frameTimes || []).slice(-199).concat([[took, full]]); // bench/ui_drag.py
+}
+
+function scheduleFrame(host, full = false) {
+  const live = host.__live;
+  live.fullQueued = live.fullQueued || full;
+  if (live.frameQueued) return;
+  live.frameQueued = true;
+  requestAnimationFrame(async () => {
+    live.frameQueued = false;
+    if (!window.Plotly || !host.__shown || live.drawing) {
+      if (live.drawing) scheduleFrame(host);
+      return;
+    }
+    const whole = live.fullQueued;
+    live.fullQueued = false;
+    live.drawing = true;
+    try {
+      await drawFrame(host, whole);
+    } finally {
+      live.drawing = false;
+    }
+  });
+}
+
+function onInput(host, control, input) {
+  const live = host.__live;
+  const value = Number(input.value);
+  live.pending = true;
+  if (control.key === "pick") live.values.pick = value;
+  else KINDS[live.kind].write(live.values, control.key, value);
+  if (control.key === "pick") syncInputs(host);
+  else input.nextElementSibling.textContent = shownText(control, value);
+  if (control.key !== "pick") scheduleFrame(host);
+}
+
+// Held keys and drags end in bursts of change events: send the state once they pause.
+function onChange(host, control) {
+  const live = host.__live;
+  if (control.key === "pick") return;
+  scheduleFrame(host, true);
+  clearTimeout(live.settleTimer);
+  live.settleTimer = setTimeout(() => {
+    live.sent = KINDS[live.kind].settled(live.values, live.controls);
+    live.setTriggerValue("settled", live.sent);
+  }, 150);
+}
+
+function buildBar(host, live) {
+  const bar = document.createElement("div");
+  bar.className = "lsoftmax-live-controls";
+  for (const control of live.controls) {
+    const label = document.createElement("label");
+    const name = document.createElement("span");
+    name.className = "lsoftmax-live-name";
+    name.textContent = control.label;
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", min: control.min, max: control.max, step: control.step });
+    input.dataset.key = control.key;
+    input.setAttribute("aria-label", control.label);
+    const output = document.createElement("output");
+    label.append(name, input, output);
+    input.addEventListener("input", () => onInput(host, control, input));
+    input.addEventListener("change", () => onChange(host, control));
+    bar.appendChild(label);
+  }
+  host.parentElement.insertBefore(bar, host);
+  return bar;
+}
+
+function sameControls(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function settledEqual(sent, values, kind, controls) {
+  if (!sent) return true;
+  const now = KINDS[kind].settled(values, controls);
+  return Object.keys(sent).every((key) => Math.abs(Number(sent[key]) - Number(now[key])) < 1e-9);
+}
+
+// The server's spec arrives with every message: its values win unless a move is in flight here.
+function updateLive(host, spec, setTriggerValue) {
+  if (!spec) return;
+  let live = host.__live;
+  if (!live || live.kind !== spec.kind || !sameControls(live.controls, spec.controls)) {
+    if (live) live.bar.remove();
+    live = { ...spec, values: structuredClone(spec.values), pending: false };
+    if (spec.kind === "multiclass") live.values.pick = (host.__live && host.__live.values.pick) || 1;
+    host.__live = live;
+    live.bar = buildBar(host, live);
+  }
+  live.setTriggerValue = setTriggerValue;
+  live.constants = spec.constants;
+  const serverValues = structuredClone(spec.values);
+  if (spec.kind === "multiclass") serverValues.pick = Math.min(live.values.pick || 1, serverValues.angles.length);
+  if (live.pending && live.sent && settledEqual(live.sent, serverValues, spec.kind, spec.controls)) {
+    live.pending = false;
+    live.sent = null;
+  }
+  if (!live.pending) live.values = serverValues;
+  syncInputs(host);
+}
+
+function setHeight(host, height) {
+  const value = `${Math.round(height)}px`;
+  if (host.style.height !== value) host.style.height = value;
+}
+
+// Presenter mode: a chart with its own controls fills the viewport's height below its top edge.
+function fitViewport(host) {
+  const top = host.getBoundingClientRect().top;
+  setHeight(host, Math.max(360, window.innerHeight - Math.max(0, top) - 16));
+}
+
+// A plane is square: as tall as its width plus the title and the legend (as drawn), at most the
+// server's height, so a narrow column or a phone gets no empty band above and below the plot.
+function fitPlane(host, height) {
+  const legend = host.querySelector("g.legend");
+  const legendHeight = legend ? legend.getBoundingClientRect().height : 60;
+  setHeight(host, Math.min(height, Math.max(320, host.clientWidth + 70 + legendHeight)));
 }
 
 export default function (component) {
@@ -95,6 +323,15 @@ export default function (component) {
   if (!data) return;
   const { header, bundle } = decode(data);
   const host = hostFor(parentElement, header.height);
+  updateLive(host, header.live, setTriggerValue);
+  if (header.present && header.live) host.__fit = () => fitViewport(host);
+  else if (header.live && header.live.kind !== "psi") host.__fit = () => fitPlane(host, header.height);
+  else host.__fit = null;
+  if (host.__fit) host.__fit();
+  if (!host.__resizes) {
+    host.__resizes = true;
+    window.addEventListener("resize", () => host.__fit && host.__fit());
+  }
   if (!window.Plotly && !state.loading) {
     if (bundle.length) startLoading(bundle);
     else askForBundle(setTriggerValue);

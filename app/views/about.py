@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.figures.geometry import plane_figure
 from app.figures.scenes import BINARY_DEFAULTS, binary_view
+from app.live_chart import live_chart
 from app.presets import PRESETS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -28,7 +29,9 @@ st.caption(
 text, figure = st.columns([1, 1], gap="large")
 text.markdown((ASSETS / "about.md").read_text())
 with figure:
-    st.plotly_chart(default_figure(), key="about-figure", config={"displayModeBar": False, "staticPlot": True})
+    live_chart(
+        default_figure(), key="about-figure", height=ABOUT_HEIGHT, config={"displayModeBar": False, "staticPlot": True}
+    )
     st.page_link("views/binary.py", label="Move the sliders yourself: Two classes (Figure 4)", icon=":material/tune:")
 
 st.header("Ready-made states for a class")

@@ -8,24 +8,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links
+from app import links, presenter
+from app.explorer_controls import BINARY_M, NORM1, NORM2, THETA12, X_ANGLE, X_NORM, binary_live
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.gif import margin_caption, png_export_config, sweep_gif
-from app.figures.scenes import BINARY_DEFAULTS, FIELD_KINDS, binary_sample, binary_view
+from app.figures.scenes import FIELD_KINDS, binary_sample, binary_view
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
+from app.live_chart.controls import apply_settled
 from lsoftmax.explain import sample_readout
 from lsoftmax.geometry import equal_norm_margin
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-D = BINARY_DEFAULTS
-M = links.Param("m", D["m"], 1, 8)
-NORM1 = links.Param("n1", D["norm1"], 0.1, 5.0)
-NORM2 = links.Param("n2", D["norm2"], 0.1, 5.0)
+M = BINARY_M
 LOCK = links.Param("lock", True)
-THETA12 = links.Param("t12", D["theta12_deg"], 1, 180)
-X_ANGLE = links.Param("xa", D["sample_angle_deg"], -180, 180)
-X_NORM = links.Param("xn", D["sample_norm"], 0.1, 5.0)
 FIELD = links.Param("field", "off", options=FIELD_KINDS)
 SWEEP = links.Param("sweep", False)
 PARAMS = (M, NORM1, NORM2, LOCK, THETA12, X_ANGLE, X_NORM, FIELD, SWEEP)
@@ -57,6 +53,19 @@ def cached_gif(norm1, norm2, theta12_deg) -> bytes:
     captions = [margin_caption(m, view.boundaries.margin) for m, view in zip(margins, views, strict=True)]
     footer = f"|W1| = {norm1:g}   |W2| = {norm2:g}   angle {theta12_deg:g}°   grey: margin (no class)"
     return sweep_gif([view.scene for view in views], captions, footer)
+
+
+def plane_live(values, locked: bool) -> dict:
+    """The plane's live spec: the values it starts from and the sliders above it."""
+    return binary_live(
+        {"m": values["m"], "t12": values["theta12"], "n1": values["norm1"], "n2": values["norm2"], "lock": locked,
+         "xa": values["x_angle"], "xn": values["x_norm"], "field": values["field"]}
+    )  # fmt: skip
+
+
+def settle(values: dict) -> None:
+    """A slider above the plane was released: its values become the page's (sidebar, numbers, URL)."""
+    apply_settled(values, PARAMS)
 
 
 def apply_preset(norms):
@@ -102,7 +111,7 @@ def margin_numbers(view, values) -> None:
     """Measured margin, closed form when it applies, and the three boundary angles."""
     boundaries = view.boundaries
     margin = boundaries.margin
-    st.metric("Margin inside the wedge (measured)", "none" if margin is None else f"{degrees(margin):.2f}°")
+    st.metric("Margin (measured)", "none" if margin is None else f"{degrees(margin):.2f}°")
     if values["norm1"] == values["norm2"]:
         closed = degrees(equal_norm_margin(radians(values["theta12"]), values["m"]))
         st.metric("Closed form (m−1)/(m+1)·θ12", f"{closed:.2f}°")
@@ -152,12 +161,17 @@ values = controls()
 presets()
 view = cached_view(values["norm1"], values["norm2"], values["theta12"], values["m"], values["field"])
 scene = replace(view.scene, sample=binary_sample(values["theta12"], values["x_angle"], values["x_norm"]))
-plot, numbers = st.columns([3, 2], gap="medium")
+# Presenter mode: the figure takes the width, its numbers go below it.
+if presenter.enabled():
+    plot, numbers = st.container(), st.container()
+else:  # keyed: the page CSS wraps the numbers below the figure where the row is narrow
+    plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
 title = f"m = {values['m']}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
-        plane_figure(scene, title), key="plane", height=PLANE_HEIGHT, config=png_export_config("lsoftmax-two-classes")
-    )
+        plane_figure(scene, title), key="plane", height=PLANE_HEIGHT, config=png_export_config("lsoftmax-two-classes"),
+        live=plane_live(values, st.session_state.get(LOCK.key, LOCK.default)), on_settle=settle,
+    )  # fmt: skip
 plot.download_button(
     "Download GIF of the m sweep (m = 1 … 8)",
     data=partial(cached_gif, values["norm1"], values["norm2"], values["theta12"]),
@@ -174,6 +188,7 @@ if values["sweep"]:
     st.plotly_chart(
         cached_sweep(values["norm1"], values["norm2"], values["theta12"]),
         key="sweep-chart",
+        theme=None,  # plotly's own look from base_layout: dark ticks as big as the rest
         config=png_export_config("lsoftmax-m-sweep"),
     )
 st.markdown((ASSETS / "binary.md").read_text())

@@ -14,15 +14,19 @@ import numpy as np
 import streamlit as st
 
 from app import links
+from app.explorer_controls import binary_live, multiclass_live, psi_live
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.psi import psi_figure, schedule_figure
 from app.figures.scenes import binary_view, multiclass_scene, psi_samples, schedule_samples
+from app.key_navigation import arrow_keys
+from app.live_chart import live_chart
 from app.presets import PRESETS
 from lsoftmax import LambdaSchedule
 from lsoftmax.settings import TrainSettings
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
-FIGURE_HEIGHT = 520  # px: the figure shares the row with the text
+FIGURE_HEIGHT = 560  # px: the figure shares the row with the text
+NO_MODE_BAR = {"displayModeBar": False}
 
 
 @dataclass(frozen=True)
@@ -87,12 +91,35 @@ def wedges(query: dict):
     angles = [round(360 * j / k) for j in range(k)]
     scenes = [multiclass_scene(angles, [2.0] * k, m)[0] for m in margins]
     title = f"Where the features must go: {k} classes, m = {margins[0]} … {margins[-1]}"
-    figure = sweep_figure(scenes, [str(m) for m in margins], title=title).update_layout(height=FIGURE_HEIGHT + 80)
-    figure.layout.sliders[0].update(x=0.45, len=0.55)  # clear of the Play/Pause buttons in a half-width column
-    return figure
+    return sweep_figure(scenes, [str(m) for m in margins], title=title).update_layout(height=FIGURE_HEIGHT + 140)
 
 
 FIGURES = {"plane": plane, "multiclass": multiclass, "psi": psi_curves, "schedule": schedule, "wedges": wedges}
+
+
+def plane_live(query: dict) -> dict:
+    """Sliders over a two-class step's figure: the student moves m, the angle and the norms."""
+    locked = query.get("lock") == "true"
+    norm1 = float(query["n1"])
+    norm2 = norm1 if locked else float(query["n2"])
+    values = {"m": int(query["m"]), "t12": float(query["t12"]), "n1": norm1, "n2": norm2, "lock": locked,
+              "xa": None, "xn": None, "field": query.get("field", "off")}  # fmt: skip
+    return binary_live(values, sample=False)
+
+
+def multiclass_live_step(query: dict) -> dict:
+    """Sliders over the K-class step's figure: m, and any class's angle and norm."""
+    k = int(query["k"])
+    norms = [float(query.get(f"n{j + 1}", 2.0)) for j in range(k)]
+    return multiclass_live(k, int(query["m"]), [round(360 * j / k) for j in range(k)], norms)
+
+
+def psi_live_step(query: dict) -> dict:
+    """Sliders over the psi step's figure."""
+    return psi_live(int(query["mmax"]), int(query["m"]), float(query["lam"]))
+
+
+LIVE = {"plane": plane_live, "multiclass": multiclass_live_step, "psi": psi_live_step}  # steps whose figure has sliders
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -140,4 +167,12 @@ text, figure = st.columns([1, 1], gap="large")
 with text:
     st.markdown((LESSONS / step.text_file).read_text())
     explorer_link(PRESETS[step.preset])
-figure.plotly_chart(step_figure(number - 1), key=f"lesson-figure-{number}", config={"displayModeBar": False})
+with figure:  # the explorers' live charts: the student can move the step's figure right here
+    live = LIVE.get(step.figure)
+    query = PRESETS[step.preset].query
+    if step.figure == "wedges":  # a plotly animation (frames): plain plotly, dark ticks
+        st.plotly_chart(step_figure(number - 1), key=f"lesson-figure-{number}", theme=None, config=NO_MODE_BAR)
+    else:
+        live_chart(step_figure(number - 1), key=f"lesson-figure-{number}", height=FIGURE_HEIGHT, config=NO_MODE_BAR,
+                   live=live(query) if live else None)  # fmt: skip
+arrow_keys(back="back", next="next")  # the lesson steps with the arrow keys

@@ -7,19 +7,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links
+from app import links, presenter
+from app.explorer_controls import ANGLES, MAX_CLASSES, MULTICLASS_M, NORMS, multiclass_live
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
 from app.figures.scenes import multiclass_scene
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
+from app.live_chart.controls import apply_settled
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-MAX_CLASSES = 10
 K = links.Param("k", 4, 2, MAX_CLASSES)
-M = links.Param("m", 3, 1, 8)
-ANGLES = tuple(links.Param(f"a{j + 1}", 0, 0, 359) for j in range(MAX_CLASSES))
-NORMS = tuple(links.Param(f"n{j + 1}", 2.0, 0.1, 5.0) for j in range(MAX_CLASSES))
+M = MULTICLASS_M
 SHRUNK_NORM = 1.0  # the "shrink class 1" preset
 
 
@@ -95,6 +94,11 @@ def controls() -> tuple[int, int, list[int], list[float]]:
     return k, m, angles, norms
 
 
+def settle(values: dict) -> None:
+    """A slider above the plane was released: its values become the page's (sidebar, tables, URL)."""
+    apply_settled(values, page_params(st.session_state.get(K.key, K.default)))
+
+
 def margin_table(gaps) -> pd.DataFrame:
     """One row per pair of neighbouring arcs: the margin between them, in degrees."""
     rows = [
@@ -148,13 +152,19 @@ try:
 except ValueError as error:  # say what the library rejected instead of showing a traceback
     st.error(f"These class vectors cannot be drawn: {error}")
     st.stop()
-plot, numbers = st.columns([3, 2], gap="medium")
+# Presenter mode: the figure takes the width, its numbers go below it.
+if presenter.enabled():
+    plot, numbers = st.container(), st.container()
+else:  # keyed: the page CSS wraps the numbers below the figure where the row is narrow
+    plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
         plane_figure(scene, f"K = {k}, m = {m}"),
         key="plane",
         height=PLANE_HEIGHT,
         config=png_export_config("lsoftmax-k-classes"),
+        live=multiclass_live(k, m, angles, norms),
+        on_settle=settle,
     )
 with numbers:
     st.subheader("Margins between neighbours")

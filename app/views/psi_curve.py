@@ -5,21 +5,21 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app import links
+from app import links, presenter
+from app.explorer_controls import LAMBDA, M_MAX, PSI_M, PSI_POINTS, psi_live
 from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
 from app.figures.scenes import psi_samples, schedule_samples
 from app.figures.style import CURVE_HEIGHT
 from app.live_chart import live_chart
+from app.live_chart.controls import apply_settled
 from lsoftmax import LambdaSchedule, MultiplicativeSchedule
 from lsoftmax.explain import blended_psi, chebyshev_coefficients
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-CURVE_POINTS = 361  # one per half degree
+CURVE_POINTS = PSI_POINTS
 SCHEDULE_POINTS = 400
-M_MAX = links.Param("mmax", 4, 1, 8)
-M = links.Param("m", 4, 1, 8)
-LAMBDA = links.Param("lam", 1.0, 0.0, 20.0)
+M = PSI_M
 BASE = links.Param("base", 1000.0, 0.0, 1e6)
 GAMMA = links.Param("gamma", 2.5e-5, 0.0, 1.0)
 POWER = links.Param("power", 35.0, 0.0, 1000.0)
@@ -69,6 +69,11 @@ def psi_chart(m_max: int, m: int, lam: float):
     return psi_figure(np.degrees(theta), curves, cosine, blended, label)
 
 
+def settle(values: dict) -> None:
+    """A slider above the psi chart was released: its values become the page's (sidebar, URL)."""
+    apply_settled(values, PARAMS)
+
+
 def schedule_curves(values: dict):
     """(iterations, {label: lambda values}) for both schedules."""
     power_law = LambdaSchedule(values["base"], values["gamma"], values["power"], values["lambda_min"])
@@ -97,13 +102,18 @@ st.title("ψ and λ: the paper's Figure 3")
 links.notice_invalid_params(PARAMS)
 curve = curve_controls()
 schedule = schedule_controls()
-left, right = st.columns(2, gap="medium")
+if presenter.enabled():
+    left, right = st.container(), st.container()
+else:  # keyed: the page CSS wraps the lambda chart below the psi chart where the row is narrow
+    left, right = st.container(key="figure-row").columns(2, gap="medium")
 with left:
     live_chart(
         psi_chart(curve["m_max"], curve["m"], curve["lam"]),
         key="psi",
         height=CURVE_HEIGHT,
         config=png_export_config("lsoftmax-psi"),
+        live=psi_live(curve["m_max"], curve["m"], curve["lam"]),
+        on_settle=settle,
     )
     expansion(curve["m"])
 with right:

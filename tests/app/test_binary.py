@@ -55,7 +55,7 @@ def test_defaults_show_the_closed_form_margin():
     at = run()
     assert not at.exception
     shown = metrics(at)
-    assert shown["Margin inside the wedge (measured)"] == "54.00°"  # (4-1)/(4+1) * 90
+    assert shown["Margin (measured)"] == "54.00°"  # (4-1)/(4+1) * 90
     assert shown["Closed form (m−1)/(m+1)·θ12"] == "54.00°"
     assert boundary_table(at) == {
         "softmax boundary": "45.00°",
@@ -71,7 +71,7 @@ def test_moving_m_and_theta_changes_the_margin(m, theta12):
     at.slider(key="t12").set_value(theta12)
     at.run()
     expected = (m - 1) / (m + 1) * theta12
-    assert metrics(at)["Margin inside the wedge (measured)"] == f"{expected:.2f}°"
+    assert metrics(at)["Margin (measured)"] == f"{expected:.2f}°"
     assert boundary_table(at)["class-1 L-Softmax boundary"] == f"{theta12 / (m + 1):.2f}°"
 
 
@@ -82,7 +82,7 @@ def test_unequal_norms_match_the_library_and_drop_the_closed_form():
     at.slider(key="n2").set_value(1.5).run()
     expected = binary_boundaries(3.0, 1.5, math.radians(90), 4)
     shown = metrics(at)
-    assert shown["Margin inside the wedge (measured)"] == f"{math.degrees(expected.margin):.2f}°"
+    assert shown["Margin (measured)"] == f"{math.degrees(expected.margin):.2f}°"
     assert "Closed form (m−1)/(m+1)·θ12" not in shown
     assert boundary_table(at)["class-1 L-Softmax boundary"] == f"{math.degrees(expected.class1):.2f}°"
 
@@ -168,7 +168,7 @@ def test_a_link_restores_the_state():
     at = run({"m": "2", "t12": "120", "lock": "false", "n1": "1.5", "n2": "1.5"})
     assert not at.exception and not at.warning
     assert at.slider(key="m").value == 2 and at.slider(key="t12").value == 120
-    assert metrics(at)["Margin inside the wedge (measured)"] == "40.00°"  # 1/3 * 120
+    assert metrics(at)["Margin (measured)"] == "40.00°"  # 1/3 * 120
     assert at.code[0].value == "/binary?m=2&n1=1.5&n2=1.5&lock=false&t12=120"
 
 
@@ -180,4 +180,4 @@ def test_bad_links_fall_back_with_a_notice(query, named):
     at = run(query)
     assert not at.exception
     assert any(named in warning.value for warning in at.warning)
-    assert metrics(at)["Margin inside the wedge (measured)"] == "54.00°"  # the defaults
+    assert metrics(at)["Margin (measured)"] == "54.00°"  # the defaults

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.live_chart import unpack_message
 from lsoftmax.geometry import binary_boundaries
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,20 @@ def test_every_step_renders_its_text_figure_and_explorer_link(step):
     assert len(links) == 1 and "Open this in the explorer" in links[0].proto.label
     assert at.get("progress")[0].proto.value == int(100 * step / STEP_COUNT)
     assert at.get("progress")[0].proto.text == f"Step {step} of {STEP_COUNT}"
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) + len(live_charts(at)) == 1
+
+
+def live_charts(at: AppTest) -> list[dict]:
+    """The headers of the live charts on the page (app.live_chart)."""
+    return [unpack_message(chart.proto.bytes)[0] for chart in at.get("bidi_component") if chart.proto.bytes[:4] != b""]
+
+
+def step_spec(at: AppTest) -> dict:
+    """The step's figure as plotly JSON, from st.plotly_chart or from a live chart."""
+    if at.get("plotly_chart"):
+        return json.loads(at.get("plotly_chart")[0].proto.spec)
+    (header,) = [header for header in live_charts(at) if "figure" in header]
+    return header["figure"]
 
 
 def test_next_twice_then_back_moves_and_writes_the_url():
@@ -88,7 +102,7 @@ def test_a_bad_step_shows_the_notice_and_opens_step_one(raw, message):
 
 
 def plane_notes(at: AppTest) -> list[str]:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = step_spec(at)
     return [note.get("text", "") for note in spec["layout"]["annotations"]]
 
 
@@ -99,13 +113,13 @@ def test_step_three_draws_the_closed_form_margin():
 
 
 def test_step_seven_animates_the_wedges_of_the_compared_margins():
-    spec = json.loads(open_lesson("7").get("plotly_chart")[0].proto.spec)
+    spec = step_spec(open_lesson("7"))
     assert [frame["name"] for frame in spec["frames"]] == ["1", "2", "3", "4"]
 
 
 def test_step_one_has_no_margin_and_step_eight_shows_the_softmax_field():
     assert not any(note.startswith("margin") for note in plane_notes(open_lesson("1")))
-    spec = json.loads(open_lesson("8").get("plotly_chart")[0].proto.spec)
+    spec = step_spec(open_lesson("8"))
     assert any(trace["type"] == "heatmap" for trace in spec["data"])
 
 
@@ -116,7 +130,7 @@ def test_explorer_link_carries_the_same_settings_as_the_figure(step):
     query = dict(parse_qsl(link.query_string))
     assert query, "the explorer link must carry the step's state"
     if step in (1, 3, 8):  # the binary plane: its title states m and the angle
-        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        spec = step_spec(at)
         title = spec["layout"]["title"]["text"]
         assert f"m = {query['m']}," in title and f"θ12 = {query['t12']}°" in title
         assert link.page.endswith("binary")

@@ -1,0 +1,187 @@
+// From control values to the traces of a figure the server drew, in the browser, while a control
+// moves: the same placement as app/figures/scenes.py and the same point lists as
+// app/figures/geometry.py (trace roles are tagged with `meta` there), so the figure the server
+// sends on release looks the same as the last one drawn here. Styles are never restated: every
+// trace keeps the server's style and only its coordinates, texts and z change.
+// Needs geometry.js and labels.js (concatenated before this file).
+
+const DEG = Math.PI / 180;
+
+export function formatG(value) {
+  return String(Number(Number(value).toPrecision(6)));
+}
+
+function linspace(start, end, count) {
+  if (count === 1) return [start];
+  return Array.from({ length: count }, (_, i) => (i === count - 1 ? end : start + ((end - start) * i) / (count - 1)));
+}
+
+function rayPoints(angles, reach) {
+  const x = [];
+  const y = [];
+  for (const angle of angles) x.push(0, reach * Math.cos(angle), NaN), y.push(0, reach * Math.sin(angle), NaN);
+  return { x, y };
+}
+
+function arcAngles(start, end, step) {
+  return linspace(start, end, Math.max(2, Math.ceil((end - start) / step - 1e-9) + 1)); // arc_points
+}
+
+function wedgePoints(arcs, reach, step) {
+  const x = [];
+  const y = [];
+  for (const [start, end] of arcs) {
+    x.push(0);
+    y.push(0);
+    for (const angle of arcAngles(start, end, step)) x.push(reach * Math.cos(angle)), y.push(reach * Math.sin(angle));
+    x.push(0, NaN);
+    y.push(0, NaN);
+  }
+  return { x, y };
+}
+
+function markPoints(marks, step) {
+  const x = [];
+  const y = [];
+  for (const mark of marks) {
+    for (const angle of arcAngles(mark.start, mark.end, step)) {
+      x.push(mark.radius * Math.cos(angle));
+      y.push(mark.radius * Math.sin(angle));
+    }
+    x.push(NaN);
+    y.push(NaN);
+  }
+  return { x, y };
+}
+
+function planeScene(weights, m, constants, extra) {
+  const arcs = feasibleArcs(weights, m);
+  const gaps = marginGaps(arcs);
+  return { weights, arcs, gaps, softmax: softmaxRays(weights), ...extra(arcs, gaps) };
+}
+
+// Two classes (binary_view): W1, W2 symmetric about the vertical axis, W1 on the right.
+export function binaryScene(values, constants) {
+  const half = (values.t12 * DEG) / 2;
+  const first = Math.PI / 2 - half;
+  const norm2 = values.lock ? values.n1 : values.n2;
+  const weights = [
+    { angle: first, norm: values.n1 },
+    { angle: Math.PI / 2 + half, norm: norm2 },
+  ];
+  return planeScene(weights, values.m, constants, () => {
+    const boundaries = binaryBoundaries(values.n1, norm2, values.t12 * DEG, values.m);
+    const marks = [{ start: first, end: first + 2 * half, radius: constants.theta12_radius, text: `θ<sub>12</sub> = ${formatG(values.t12)}°` }];
+    if (boundaries.margin !== null && boundaries.margin > 1e-9) {
+      const start = first + (boundaries.class1 || 0);
+      const text = `margin ${(boundaries.margin / DEG).toFixed(1)}°`;
+      marks.push({ start, end: start + boundaries.margin, radius: constants.margin_radius, text });
+    }
+    const sampleAngle = first + values.xa * DEG;
+    const sample = values.xa === null ? null : [values.xn * Math.cos(sampleAngle), values.xn * Math.sin(sampleAngle)];
+    const field = values.field === "off" ? null : class1Field(weights, values.field === "softmax" ? 1 : values.m, constants.field_axis);
+    const title = `m = ${values.m}, |W1| = ${formatG(values.n1)}, |W2| = ${formatG(norm2)}`;
+    return { boundaries, marks, sample, field, title };
+  });
+}
+
+// K classes (multiclass_scene): the margin gaps wider than 4 degrees get a mark.
+export function multiclassScene(values, constants) {
+  const weights = values.angles.map((angle, j) => ({ angle: angle * DEG, norm: values.norms[j] }));
+  return planeScene(weights, values.m, constants, (arcs, gaps) => {
+    const marks = gaps
+      .filter((gap) => gap.end - gap.start > 4 * DEG)
+      .map((gap) => ({ start: gap.start, end: gap.end, radius: constants.extent * 0.78, text: `${((gap.end - gap.start) / DEG).toFixed(0)}°` }));
+    return { marks, title: `K = ${weights.length}, m = ${values.m}` };
+  });
+}
+
+// The server figure's traces with this scene's coordinates (same order, same styles).
+export function planeData(data, scene, constants) {
+  const reach = 1.5 * constants.extent;
+  const step = constants.arc_step;
+  let wedge = 0;
+  let edges = 0;
+  return data.map((trace) => {
+    switch (trace.meta) {
+      case "wedge":
+        return { ...trace, ...wedgePoints(scene.arcs[wedge++] || [], reach, step) };
+      case "gaps":
+        return { ...trace, ...wedgePoints(scene.gaps.filter((gap) => gap.end - gap.start > 1e-9).map((gap) => [gap.start, gap.end]), reach, step) };
+      case "softmax":
+        return { ...trace, ...rayPoints(scene.softmax, reach) };
+      case "edges": {
+        const arcs = scene.arcs[edges++] || [];
+        return { ...trace, ...rayPoints(arcs.filter(([s, e]) => e - s < 2 * Math.PI - 1e-9).flat(), reach) };
+      }
+      case "marks":
+        return { ...trace, ...markPoints(scene.marks, step) };
+      case "sample":
+        return scene.sample ? { ...trace, x: [scene.sample[0]], y: [scene.sample[1]], text: ["x"] } : trace;
+      case "field":
+        return scene.field ? { ...trace, z: scene.field } : trace;
+      default:
+        return trace;
+    }
+  });
+}
+
+// Centres of the class-vector names, then of the mark labels (app.figures.geometry.plane_labels).
+export function planeLabels(scene, constants) {
+  const units = (2 * constants.extent) / constants.label_plot_px;
+  const labels = [];
+  scene.weights.forEach(({ angle, norm }, j) => {
+    const direction = [Math.cos(angle), Math.sin(angle)];
+    const [width, height] = textSize(`W${j + 1}`, constants.w_label_px, units);
+    const tip = [norm * direction[0], norm * direction[1]];
+    labels.push({ x: tip[0] + constants.label_gap * direction[0], y: tip[1] + constants.label_gap * direction[1], width, height, direction });
+  });
+  for (const mark of scene.marks) {
+    const middle = 0.5 * (mark.start + mark.end);
+    const radius = mark.radius + constants.mark_gap;
+    const [width, height] = textSize(mark.text, constants.mark_note.font.size, units);
+    labels.push({ x: radius * Math.cos(middle), y: radius * Math.sin(middle), width, height, direction: [Math.cos(middle), Math.sin(middle)] });
+  }
+  const tip = constants.obstacle_px * units;
+  const obstacles = scene.weights.map(({ angle, norm }) => boxOf(norm * Math.cos(angle), norm * Math.sin(angle), tip, tip));
+  if (scene.sample) obstacles.push(boxOf(scene.sample[0], scene.sample[1], 2 * tip, 2 * tip));
+  return placeLabels(labels, obstacles);
+}
+
+// The server's annotations moved to this scene: per class an arrow and a name, then one label
+// per mark (styled as constants.mark_note), at the places planeLabels finds.
+export function planeAnnotations(annotations, scene, constants) {
+  const notes = [];
+  const spots = planeLabels(scene, constants);
+  scene.weights.forEach(({ angle, norm }, j) => {
+    notes.push({ ...annotations[2 * j], x: norm * Math.cos(angle), y: norm * Math.sin(angle) });
+    notes.push({ ...annotations[2 * j + 1], x: spots[j][0], y: spots[j][1] });
+  });
+  scene.marks.forEach((mark, i) => {
+    const [x, y] = spots[scene.weights.length + i];
+    notes.push({ ...constants.mark_note, x, y, text: mark.text });
+  });
+  return notes;
+}
+
+// psi for m = 1..M against cos, and the blend (psi_figure): the server's cos trace, its first
+// psi trace's style for every psi curve (colour from the palette), its blend trace's style.
+export function psiData(data, values, constants) {
+  const theta = linspace(0, Math.PI, constants.points);
+  const degrees = theta.map((t) => t / DEG);
+  const [cosine, firstPsi] = data;
+  const blend = data[data.length - 1];
+  const curves = [];
+  for (let m = 1; m <= values.mmax; m += 1) {
+    curves.push({
+      ...firstPsi,
+      x: degrees,
+      y: theta.map((t) => psi(t, m)),
+      name: `ψ, m = ${m}`,
+      line: { ...firstPsi.line, color: constants.colors[(m - 1) % constants.colors.length] },
+    });
+  }
+  const blended = { ...blend, x: degrees, y: theta.map((t) => blendedPsi(t, values.m, values.lam)), name: `blend, m = ${values.m}, λ = ${formatG(values.lam)}` };
+  const lowest = Math.min(-1, ...curves.map((curve) => Math.min(...curve.y)));
+  return { data: [cosine, ...curves, blended], yRange: [lowest - 0.5, 1.5] };
+}
