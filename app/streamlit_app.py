@@ -13,7 +13,7 @@ import streamlit as st  # noqa: E402
 
 PAGES = Path(__file__).parent / "views"
 
-st.set_page_config(page_title="L-Softmax Lab", page_icon=":material/radar:", layout="wide")
+st.set_page_config(page_title="L-Softmax Lab", page_icon="📐", layout="wide")
 
 navigation = st.navigation(
     {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
 
 
 def _dockerfile_env() -> dict[str, str]:
@@ -32,6 +35,12 @@ def _dockerfile_env() -> dict[str, str]:
 def _entrypoint() -> list[str]:
     line = next(line for line in DOCKERFILE.splitlines() if line.startswith("ENTRYPOINT "))
     return json.loads(line[len("ENTRYPOINT ") :])
+
+
+def _healthcheck() -> list[str]:
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    line = next(line for line in joined.splitlines() if line.startswith("HEALTHCHECK "))
+    return json.loads(line.split(" CMD ", 1)[1])
 
 
 def _free_port() -> int:
@@ -75,6 +84,8 @@ def test_entrypoint_serves_the_app():
         assert health == "ok"
         with urllib.request.urlopen(url, timeout=5) as response:
             assert '<div id="root">' in response.read().decode()
+        probe = [sys.executable if part == "python" else part for part in _healthcheck()]
+        assert subprocess.run(probe, env=env, timeout=30).returncode == 0  # the image's probe finds this port
     finally:
         process.terminate()
         try:
@@ -83,9 +94,58 @@ def test_entrypoint_serves_the_app():
             process.kill()
 
 
-@pytest.mark.parametrize("name", ["OMP_NUM_THREADS", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "STREAMLIT_SERVER_ADDRESS"])
-def test_production_settings_present(name):
+@pytest.mark.parametrize("name", ["OMP_NUM_THREADS", "STREAMLIT_SERVER_ADDRESS", "STREAMLIT_SERVER_FILE_WATCHER_TYPE"])
+def test_image_settings_present(name):
     assert name in _dockerfile_env()
+
+
+def test_healthcheck_probes_the_configured_port_and_fails_when_nothing_listens():
+    env = {**os.environ, "STREAMLIT_SERVER_PORT": str(_free_port())}
+    probe = [sys.executable if part == "python" else part for part in _healthcheck()]
+    assert subprocess.run(probe, env=env, capture_output=True, timeout=30).returncode != 0
+
+
+def test_the_shipped_config_holds_the_production_settings():
+    """`make run`, the tests and the image all read .streamlit/config.toml, not only the image's ENV."""
+    from lsoftmax.user_data import MAX_UPLOAD_MB
+
+    assert CONFIG["client"]["showErrorDetails"] == "none"
+    assert CONFIG["client"]["toolbarMode"] == "viewer"
+    assert CONFIG["server"]["maxUploadSize"] == MAX_UPLOAD_MB  # one upload limit
+    assert CONFIG["server"]["allowedHosts"] and "*" not in CONFIG["server"]["allowedHosts"]
+    assert CONFIG["server"]["enableXsrfProtection"] is True and CONFIG["server"]["enableCORS"] is True
+    assert CONFIG["server"]["enableStaticServing"] is False
+    assert CONFIG["runner"]["postScriptGC"] is False
+    overridden = {name for name in _dockerfile_env() if name.startswith("STREAMLIT_")}
+    assert not overridden & {"STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"}
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last pattern that matches the path (or a folder above it) decides."""
+    ignored = False
+    parts = path.split("/")
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        prefixes = ["/".join(parts[: index + 1]) for index in range(len(parts))]
+        regex = re.compile(fnmatch.translate(pattern).replace(".*", "[^/]*").replace("[^/]*[^/]*", ".*"))
+        if pattern == "**" or any(regex.match(prefix) for prefix in prefixes):
+            ignored = not negated
+    return ignored
+
+
+def test_dockerignore_keeps_what_the_image_copies_and_nothing_heavy():
+    patterns = [
+        line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and line[0] != "#"
+    ]
+    copied = [
+        part for line in DOCKERFILE.splitlines() if line.startswith("COPY ")
+        for part in line.split()[1:-1] if not part.startswith("--")
+    ]  # fmt: skip
+    assert copied and not [path for path in copied if _ignored(path.rstrip("/"), patterns)]
+    assert not _ignored("app/streamlit_app.py", patterns) and not _ignored("lsoftmax/settings.py", patterns)
+    for heavy in (".venv/lib/x.py", ".git/HEAD", "tests/test_deploy.py", "test-results/a.png", "app/__pycache__/a.pyc"):
+        assert _ignored(heavy, patterns), heavy
 
 
 def test_the_files_copied_before_the_install_are_enough_to_build_the_package(tmp_path):
