@@ -321,8 +321,8 @@ def settings_from_widgets() -> tuple[TrainSettings, str | None]:
     return settings, None
 
 
-def write_link(settings: TrainSettings) -> None:
-    """Keep the browser's URL equal to the settings (only the ones that differ from the defaults)."""
-    query = settings.to_query()
+def write_link(settings: TrainSettings, extra: dict[str, str] | None = None) -> None:
+    """Keep the browser's URL equal to the settings (only the ones that differ from the defaults), plus extra."""
+    query = {**settings.to_query(), **(extra or {})}
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

@@ -11,7 +11,7 @@ import urllib.parse
 
 import streamlit as st
 
-from app import notices
+from app import lost_run, notices
 from app import training_session as session
 from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
 from app.links import page_url
@@ -258,6 +258,8 @@ def page() -> None:
         "Watch the features of each class gather into wedges around their class vector W, "
         "and the margin (grey) open between classes as m grows: the paper's Figure 2, live."
     )
+    top = st.container()  # the lost-run notice, filled once the run is known
+    lost_run.detect(has_run=session.current_run() is not None)
     session.restore_widgets(st.query_params.to_dict(), UI_LIMITS)
     for problem in st.session_state.pop(session.LINK_PROBLEMS_KEY, []):  # shown until the next full run
         notices.warning(problem)
@@ -269,8 +271,11 @@ def page() -> None:
         notices.error(f"{problem}. Keeping the previous settings.")
     custom = st.session_state.get(CUSTOM_KEY)
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
-    session.write_link(settings)
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
+    started = run.running or run.trainer.step > 0
+    session.write_link(settings, lost_run.marker(started))
+    with top:
+        lost_run.notice(started, play)
     buttons(run)
     steps_per_tick = st.session_state[STEPS_KEY]
     st.fragment(run_every=session.TICK_SECONDS if run.running else None)(live_views)(run, steps_per_tick)
