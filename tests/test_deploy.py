@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -168,3 +169,92 @@ def test_the_files_copied_before_the_install_are_enough_to_build_the_package(tmp
     assert result.returncode == 0, output
     assert "did not match any files" not in output, output  # e.g. license-files missing from the COPY
     assert list(tmp_path.glob("lsoftmax-*.whl"))
+
+
+# ------------------------------------------------------------------ deploy/: proxy and replicas
+
+DEPLOY = ROOT / "deploy"
+HAPROXY_CONFIG = (DEPLOY / "haproxy.cfg").read_text()
+
+
+def _haproxy_lines(section: str) -> list[str]:
+    """The directives of one section ("backend replicas") of deploy/haproxy.cfg, comments dropped."""
+    lines, inside = [], False
+    for line in HAPROXY_CONFIG.splitlines():
+        if line and not line[0].isspace():
+            inside = line.strip() == section
+            continue
+        text = line.split("#", 1)[0].strip()
+        if inside and text:
+            lines.append(text)
+    return lines
+
+
+def _seconds(text: str) -> float:
+    value, unit = re.fullmatch(r"(\d+)(ms|s|m|h)?", text).groups()
+    return int(value) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 0.001}[unit]
+
+
+def test_haproxy_config_is_valid_for_haproxy():
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not os.path.exists(haproxy):
+        pytest.skip("HAProxy is not installed (apt-get install haproxy)")
+    result = subprocess.run([haproxy, "-c", "-f", str(DEPLOY / "haproxy.cfg")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_haproxy_config_has_what_streamlit_replicas_need():
+    backend, defaults, frontend = (_haproxy_lines(name) for name in ("backend replicas", "defaults", "frontend lab"))
+    cookie = next(line for line in backend if line.startswith("cookie "))
+    assert " insert " in cookie and "httponly" in cookie  # affinity by cookie, not by client IP
+    assert not any(line.startswith("balance source") for line in backend)
+    assert "option httpchk GET /_stcore/health" in backend and "option redispatch" in " ".join(defaults)
+    timeouts = {line.split()[1]: _seconds(line.split()[2]) for line in defaults if line.startswith("timeout ")}
+    assert min(timeouts["tunnel"], timeouts["client"], timeouts["server"]) >= 3600  # websockets stay up
+    assert any("/_stcore/metrics" in line and line.startswith("http-request deny") for line in frontend)
+    assert any("frame-ancestors" in line for line in frontend) and any("X-Frame-Options" in line for line in frontend)
+    assert not any("Host" in line for line in frontend + backend)  # the Host header is passed unchanged
+
+
+def _yaml_documents(name: str) -> list[dict]:
+    return [document for document in yaml.safe_load_all((DEPLOY / name).read_text()) if document]
+
+
+def test_compose_runs_replicas_with_one_secret_behind_the_proxy():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    lab, proxy = compose["services"]["lab"], compose["services"]["proxy"]
+    assert lab["build"] == ".." and lab["deploy"]["replicas"] >= 2 and "ports" not in lab  # reached via the proxy
+    secret = lab["environment"]["STREAMLIT_SERVER_COOKIE_SECRET"]
+    assert secret.startswith("${LAB_COOKIE_SECRET:?")  # one value for every replica, and required
+    assert proxy["build"]["dockerfile"] == "haproxy.Dockerfile"
+    assert proxy["environment"]["LAB_REPLICAS"] == "lab:8501"
+    assert proxy["environment"]["LAB_BIND"].endswith(":8080") and proxy["ports"] == ["8080:8080"]
+    assert "COPY haproxy.cfg /etc/haproxy/haproxy.cfg" in (DEPLOY / "haproxy.Dockerfile").read_text()
+
+
+def test_kubernetes_has_the_same_properties_as_compose():
+    documents = {
+        (document["kind"], document["metadata"]["name"]): document for document in _yaml_documents("kubernetes.yaml")
+    }
+    lab = documents[("Deployment", "lab")]["spec"]
+    container = lab["template"]["spec"]["containers"][0]
+    env = {item["name"]: item for item in container["env"]}
+    assert lab["replicas"] >= 2
+    assert env["STREAMLIT_SERVER_COOKIE_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "lab-secrets"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/_stcore/health"
+    headless = documents[("Service", "lab-replicas")]["spec"]
+    assert headless["clusterIP"] == "None" and headless["selector"] == lab["selector"]["matchLabels"]
+    proxy = documents[("Deployment", "lab-proxy")]["spec"]["template"]["spec"]
+    proxy_env = {item["name"]: item.get("value") for item in proxy["containers"][0]["env"]}
+    host, port = proxy_env["LAB_REPLICAS"].rsplit(":", 1)
+    assert host.startswith("lab-replicas.") and int(port) == headless["ports"][0]["port"]
+    assert proxy["containers"][0]["volumeMounts"][0]["mountPath"] == "/etc/haproxy"
+    kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
+    generated = kustomization["configMapGenerator"][0]
+    assert generated["files"] == ["haproxy.cfg"] and proxy["volumes"][0]["configMap"]["name"] == generated["name"]
+
+
+def test_proxy_dockerfile_lints_clean():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    result = subprocess.run([hadolint, str(DEPLOY / "haproxy.Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
