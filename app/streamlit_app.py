@@ -11,6 +11,10 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts only 
 
 import streamlit as st  # noqa: E402
 
+from app.uploads import install_session_cap  # noqa: E402
+
+install_session_cap()  # once per process: a session holds at most two uploaded files
+
 PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="L-Softmax Lab", page_icon="📐", layout="wide")
