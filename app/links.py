@@ -73,6 +73,20 @@ def _value(param: Param, raw: str) -> tuple[int | float | bool | str, str | None
     return _number_value(param, raw)
 
 
+def _given(key: str, raws: Sequence[str]) -> str:
+    shown = ", ".join(notices.shorten(raw, 20) for raw in raws[:5]) + (", …" if len(raws) > 5 else "")
+    return f"{key} is given {len(raws)} times ({shown})"
+
+
+def repeated_keys(query: Mapping[str, Sequence[str] | str], keys: Sequence[str]) -> list[str]:
+    """A sentence for every key of keys that query gives more than once (for pages that read the link by hand)."""
+    return [
+        f"{_given(key, query[key])}; the last counts"
+        for key in keys
+        if key in query and not isinstance(query[key], str) and len(query[key]) > 1
+    ]
+
+
 def link_values(query: Mapping[str, Sequence[str] | str], params: Sequence[Param]) -> dict[str, tuple]:
     """For every param in query: key -> (the value used, a sentence when that is not the link's text).
 
@@ -86,9 +100,8 @@ def link_values(query: Mapping[str, Sequence[str] | str], params: Sequence[Param
         raws = [raws] if isinstance(raws, str) else list(raws) or [""]
         value, problem = _value(param, raws[-1])
         if len(raws) > 1:
-            given = ", ".join(notices.shorten(raw, 20) for raw in raws[:5]) + (", …" if len(raws) > 5 else "")
             using = problem.split("; ", 1)[-1] if problem else f"using the last, {_url_text(value)}"
-            problem = f"{param.key} is given {len(raws)} times ({given}); {using}"
+            problem = f"{_given(param.key, raws)}; {using}"
         outcomes[param.key] = (value, problem)
     return outcomes
 

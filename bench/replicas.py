@@ -109,12 +109,14 @@ def main(argv=None) -> None:
     first = None
     for count in args.replicas:
         row = run(count, args.sessions, args.seconds)
-        first = first or row["total"]
+        first = first or row["total"] or None  # a stalled first row (0 updates) cannot be a baseline
         print(
             f"| {count} | {'/'.join(map(str, row['spread']))} | {row['median']:.1f}, {row['min']:.1f} | "
             f"{row['total']:.1f} | {row['longest_gap']:.1f} | {row['cpu_percent']:.0f} | "
             f"{100 * row['total'] / max(row['cpu_percent'], 1e-9):.1f} | "
-            f"{row['total'] / first:.2f}x |",
+            f"{row['total'] / first:.2f}x |"
+            if first
+            else "n/a |",
             flush=True,
         )
     print(f"\nload average (1, 5, 15 min): {', '.join(f'{value:.1f}' for value in os.getloadavg())}")

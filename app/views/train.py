@@ -14,7 +14,7 @@ import streamlit as st
 from app import lost_run, notices
 from app import training_session as session
 from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
-from app.links import page_url
+from app.links import page_url, repeated_keys
 from app.live_chart import live_chart
 from lsoftmax.datasets import DATASETS
 from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
@@ -260,7 +260,12 @@ def page() -> None:
     )
     top = st.container()  # the lost-run notice, filled once the run is known
     lost_run.detect(has_run=session.current_run() is not None)
+    first_load = session.SETTINGS_KEY not in st.session_state  # the link is read once per session
     session.restore_widgets(st.query_params.to_dict(), UI_LIMITS)
+    if first_load:
+        query = {name: st.query_params.get_all(name) for name in st.query_params}
+        repeated = repeated_keys(query, list(TrainSettings.__dataclass_fields__))
+        st.session_state[session.LINK_PROBLEMS_KEY][:0] = repeated
     for problem in st.session_state.pop(session.LINK_PROBLEMS_KEY, []):  # shown until the next full run
         notices.warning(problem)
     sidebar()
