@@ -124,7 +124,7 @@ def notice_invalid_params(params: Sequence[Param]) -> list[str]:
             st.session_state[key] = value
     messages = [problem for _, problem in outcomes.values() if problem]
     if messages:
-        notices.warning("Some settings in this link were ignored:", messages, icon="🔗")
+        notices.warning("Some settings in this link were ignored:", messages, icon=":material/link:")
     return messages
 
 

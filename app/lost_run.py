@@ -42,6 +42,6 @@ def notice(started: bool, play) -> None:
         "This run was lost: training lives in the server's memory, and the server restarted, or this page "
         "moved to another one (or its address was copied from a page that was training). The settings are "
         "restored from the link; the model starts again from step 0.",
-        icon="🔄",
+        icon=":material/restart_alt:",
     )
     st.button("Start it again", key="train_restart", on_click=play, type="primary")

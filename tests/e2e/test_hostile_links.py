@@ -39,7 +39,9 @@ def test_a_hostile_value_is_shown_as_text(page, app_url, path, kind):
     shown = alerts_text(page).replace("\u2060", "")
     assert HOSTILE[kind][:40] in shown, shown  # character for character (the value is cut after 40 or 60)
     foreign = [url for url in requests if not url.startswith((app_url, "data:", "blob:"))]
-    assert foreign == [], foreign  # nothing from another origin (the page icon is an emoji)
+    assert foreign == [], foreign  # nothing from another origin
+    icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\").href")
+    assert icon.startswith(app_url), icon  # the page icon is a file served by the app, not a font CDN
     if kind == "link":
         RESULTS.mkdir(exist_ok=True)
         page.screenshot(path=str(RESULTS / f"hostile-{path}-1024.png"))
