@@ -15,11 +15,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_SERVER_PORT=8501 \
     STREAMLIT_SERVER_HEADLESS=true \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
-    STREAMLIT_SERVER_MAX_UPLOAD_SIZE=2 \
-    STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
-    STREAMLIT_CLIENT_TOOLBAR_MODE=viewer \
-    STREAMLIT_RUNNER_POST_SCRIPT_GC=false \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+# The other production settings (error details hidden, upload limit, allowed hosts, XSRF) are in
+# .streamlit/config.toml, copied below, so `make run` serves the same app as the image.
 
 RUN useradd --create-home --uid 1000 lab
 WORKDIR /home/lab/app
@@ -34,6 +32,7 @@ COPY --chown=lab:lab .streamlit ./.streamlit
 
 USER 1000:1000
 EXPOSE 8501
+# On the port the server really listens on (docker run -e STREAMLIT_SERVER_PORT=... moves it).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"]
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('STREAMLIT_SERVER_PORT', '8501'); sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{port}/_stcore/health', timeout=4).read() != b'ok')"]
 ENTRYPOINT ["python", "-m", "streamlit", "run", "app/streamlit_app.py"]

@@ -15,6 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from app import notices
+
 BIND = "query-params"
 TRUE_WORDS = ("true", "false")
 
@@ -34,53 +36,95 @@ class Param:
         return replace(self, default=default)
 
 
-def _number_problem(param: Param, raw: str) -> str | None:
+def _number_value(param: Param, raw: str) -> tuple[int | float, str | None]:
+    """The value a number param takes from raw, and why it differs from raw (None when it does not)."""
+    shown, default = notices.shorten(raw), param.default
     try:
         value = float(raw)
     except ValueError:
-        return f"{param.key}={raw} is not a number; using the default {param.default}"
+        return default, f"{param.key}={shown} is not a number; using the default {default}"
     if not math.isfinite(value):
-        return f"{param.key}={raw} is not a finite number; using the default {param.default}"
+        return default, f"{param.key}={shown} is not a finite number; using the default {default}"
     if not param.low <= value <= param.high:
-        return f"{param.key}={raw} is outside {param.low:g}..{param.high:g}; using the default {param.default}"
-    if isinstance(param.default, int) and not value.is_integer():
-        return f"{param.key}={raw} is not a whole number; using {int(value)}"
-    return None
+        return default, f"{param.key}={shown} is outside {param.low:g}..{param.high:g}; using the default {default}"
+    if not isinstance(default, int):
+        return value, None
+    if value.is_integer():
+        return int(value), None
+    whole = int(value)  # toward zero, as Streamlit's integer slider reads a fraction
+    if not param.low <= whole <= param.high:
+        return default, f"{param.key}={shown} is not a whole number; using the default {default}"
+    return whole, f"{param.key}={shown} is not a whole number; using {whole}"
 
 
-def _problem(param: Param, raw: str) -> str | None:
-    """Why raw is not a valid value of param, as a sentence, or None when it is valid."""
+def _value(param: Param, raw: str) -> tuple[int | float | bool | str, str | None]:
+    """The value param takes from the link's raw text, and a sentence when that is not raw itself."""
+    shown = notices.shorten(raw)
     if raw == "":
-        return f"{param.key} is empty; using the default {param.default}"
+        return param.default, f"{param.key} is empty; using the default {param.default}"
     if isinstance(param.default, bool):
-        ok = raw.lower() in TRUE_WORDS
-        return None if ok else f"{param.key}={raw} is not true or false; using the default {param.default}"
+        if raw.lower() in TRUE_WORDS:
+            return raw.lower() == "true", None
+        return param.default, f"{param.key}={shown} is not true or false; using the default {param.default}"
     if param.options:
-        ok = raw in param.options
-        return None if ok else f"{param.key}={raw} is not one of {', '.join(param.options)}; using the default"
-    return _number_problem(param, raw)
+        if raw in param.options:
+            return raw, None
+        return param.default, f"{param.key}={shown} is not one of {', '.join(param.options)}; using the default"
+    return _number_value(param, raw)
 
 
-def invalid_params(query: Mapping[str, Sequence[str] | str], params: Sequence[Param]) -> list[str]:
-    """Messages for every parameter of params whose value in query is invalid (last value counts)."""
-    messages = []
+def _given(key: str, raws: Sequence[str]) -> str:
+    shown = ", ".join(notices.shorten(raw, 20) for raw in raws[:5]) + (", …" if len(raws) > 5 else "")
+    return f"{key} is given {len(raws)} times ({shown})"
+
+
+def repeated_keys(query: Mapping[str, Sequence[str] | str], keys: Sequence[str]) -> list[str]:
+    """A sentence for every key of keys that query gives more than once (for pages that read the link by hand)."""
+    return [
+        f"{_given(key, query[key])}; the last counts"
+        for key in keys
+        if key in query and not isinstance(query[key], str) and len(query[key]) > 1
+    ]
+
+
+def link_values(query: Mapping[str, Sequence[str] | str], params: Sequence[Param]) -> dict[str, tuple]:
+    """For every param in query: key -> (the value used, a sentence when that is not the link's text).
+
+    A key given several times counts with its last value, and the sentence says so.
+    """
+    outcomes = {}
     for param in params:
         if param.key not in query:
             continue
-        raw = query[param.key]
-        raw = raw if isinstance(raw, str) else (raw[-1] if raw else "")
-        problem = _problem(param, raw)
-        if problem:
-            messages.append(problem)
-    return messages
+        raws = query[param.key]
+        raws = [raws] if isinstance(raws, str) else list(raws) or [""]
+        value, problem = _value(param, raws[-1])
+        if len(raws) > 1:
+            using = problem.split("; ", 1)[-1] if problem else f"using the last, {_url_text(value)}"
+            problem = f"{_given(param.key, raws)}; {using}"
+        outcomes[param.key] = (value, problem)
+    return outcomes
+
+
+def invalid_params(query: Mapping[str, Sequence[str] | str], params: Sequence[Param]) -> list[str]:
+    """Messages for every parameter of params whose value in query is not used as it stands."""
+    return [problem for _, problem in link_values(query, params).values() if problem]
 
 
 def notice_invalid_params(params: Sequence[Param]) -> list[str]:
-    """Warn, on the page, about every invalid value in the incoming link. Call before the widgets."""
+    """Warn about every value in the incoming link that is not used as it stands. Call before the widgets.
+
+    A widget the session does not hold yet starts at exactly the value this module read from
+    the link (Streamlit alone reads some differently: a repeated key, "3.0" for a page number).
+    """
     query = {key: st.query_params.get_all(key) for key in st.query_params}
-    messages = invalid_params(query, params)
+    outcomes = link_values(query, params)
+    for key, (value, _) in outcomes.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    messages = [problem for _, problem in outcomes.values() if problem]
     if messages:
-        st.warning("Some settings in this link were ignored:\n\n" + "\n".join(f"- {m}" for m in messages), icon="🔗")
+        notices.warning("Some settings in this link were ignored:", messages, icon=":material/link:")
     return messages
 
 

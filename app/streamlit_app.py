@@ -12,10 +12,14 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts only 
 import streamlit as st  # noqa: E402
 
 from app import presenter  # noqa: E402
+from app.uploads import install_session_cap  # noqa: E402
+
+install_session_cap()  # once per process: a session holds at most two uploaded files
 
 PAGES = Path(__file__).parent / "views"
+ICON = ROOT / "assets" / "icon.png"  # served by the app itself (a :material: icon would come from a font CDN)
 
-st.set_page_config(page_title="L-Softmax Lab", page_icon=":material/radar:", layout="wide")
+st.set_page_config(page_title="L-Softmax Lab", page_icon=str(ICON), layout="wide")
 
 navigation = st.navigation(
     {

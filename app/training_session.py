@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
+from app import environment
 from app.figures.training import FeatureScene, RegionScene, nice_extent
 from lsoftmax.geometry import feasible_arcs, margin_gaps
 from lsoftmax.settings import TrainSettings
@@ -30,10 +30,10 @@ GRID_RESOLUTION = 60  # decision grid cells per side
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
 ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
-MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2")))  # per process
+MAX_TRAINING_TICKS = environment.int_setting("LSOFTMAX_MAX_TRAINING_TICKS", 2)  # per process
 # The trainer picks CUDA when present. These models are so small that a GPU runs them slower
 # than one CPU core (bench/train.py), so a deployment can pin the CPU with LSOFTMAX_DEVICE=cpu.
-FORCE_CPU = os.environ.get("LSOFTMAX_DEVICE", "").strip().lower() == "cpu"
+FORCE_CPU = environment.choice_setting("LSOFTMAX_DEVICE", ("cpu", "cuda")) == "cpu"
 
 _training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
 _torch_threads = threading.local()
@@ -321,8 +321,8 @@ def settings_from_widgets() -> tuple[TrainSettings, str | None]:
     return settings, None
 
 
-def write_link(settings: TrainSettings) -> None:
-    """Keep the browser's URL equal to the settings (only the ones that differ from the defaults)."""
-    query = settings.to_query()
+def write_link(settings: TrainSettings, extra: dict[str, str] | None = None) -> None:
+    """Keep the browser's URL equal to the settings (only the ones that differ from the defaults), plus extra."""
+    query = {**settings.to_query(), **(extra or {})}
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

@@ -105,7 +105,8 @@ class TrainSettings:
                 value = _parse(field.name, str(raw))
                 _VALIDATORS[field.name](field.name, value)
             except ValueError as error:
-                problems.append(f"Ignored {field.name}={str(raw)[:40]!r}: {error}")
+                reason = str(error).split(", got ")[0]  # the value is quoted once, cut to 40 characters
+                problems.append(f"Ignored {field.name}={str(raw)[:40]!r}: {reason}")
                 continue
             values[field.name] = value
         return cls(**values), problems

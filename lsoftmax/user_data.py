@@ -2,9 +2,10 @@
 
 Format: one point per line, three comma-separated fields x, y, label; an optional header
 line (any first line whose x or y is not a number); blank lines are skipped. Labels may be
-integers or text: the distinct labels are sorted (numerically when all are integers, as text
-otherwise) and numbered 0..K-1 in that order, so "1, 2" become classes 0, 1 and "cat, dog"
-become 0, 1. Every problem raises ValueError with the line number and what was wrong.
+numbers or text: the distinct labels are sorted (numerically when all are numbers, as text
+otherwise) and numbered 0..K-1 in that order, so "1, 2" become classes 0, 1, "1" and "1.0" are
+one class, and "cat, dog" become 0, 1. Every problem raises ValueError with the line number and
+what was wrong; a label or field quoted in a message is cut to a few dozen characters.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import math
 
 import numpy as np
 
-MAX_BYTES = 1_000_000  # 1 MB
+MAX_UPLOAD_MB = 1  # the one upload limit: the page's uploader and the server's maxUploadSize read it too
+MAX_BYTES = MAX_UPLOAD_MB * 1024 * 1024  # a megabyte as Streamlit counts it
 MAX_ROWS = 5000
 MIN_CLASSES, MAX_CLASSES = 2, 10
 MIN_PER_CLASS = 3
+LABEL_QUOTE = 24  # characters of a label repeated in an error message
 MAX_COORDINATE = 1e6  # larger values would only overflow the float32 network
 
 
@@ -28,7 +31,7 @@ def _decode(data: bytes | str) -> str:
     else:
         raise ValueError(f"data must be bytes or str, got {type(data).__name__}")
     if size > MAX_BYTES:
-        raise ValueError(f"The file is {size / 1e6:.1f} MB; at most {MAX_BYTES / 1e6:g} MB is accepted.")
+        raise ValueError(f"The file is {size / 2**20:.1f} MB; at most {MAX_UPLOAD_MB} MB is accepted.")
     if isinstance(data, str):
         return data
     try:
@@ -79,21 +82,29 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _quote(label: str | int | float) -> str:
+    """A label for a message: numbers as they are, text quoted and cut to LABEL_QUOTE characters."""
+    if not isinstance(label, str):
+        return f"{label:g}" if isinstance(label, float) else str(label)
+    return repr(label if len(label) <= LABEL_QUOTE else label[: LABEL_QUOTE - 1] + "…")
+
+
 def _class_numbers(labels: list[str]) -> np.ndarray:
     """Labels as 0..K-1, in sorted order of the distinct labels."""
-    as_int = [_integer(label) for label in labels]
-    keys = as_int if all(value is not None for value in as_int) else labels
+    as_numbers = [_label_number(label) for label in labels]
+    keys = as_numbers if all(value is not None for value in as_numbers) else labels
     distinct = sorted(set(keys))
     if not MIN_CLASSES <= len(distinct) <= MAX_CLASSES:
+        shown = ", ".join(_quote(label) for label in distinct[:MAX_CLASSES])
+        more = ", …" if len(distinct) > MAX_CLASSES else ""
         raise ValueError(
-            f"The data has {len(distinct)} classes ({', '.join(map(str, distinct[:12]))}); "
-            f"between {MIN_CLASSES} and {MAX_CLASSES} are needed."
+            f"The data has {len(distinct)} classes ({shown}{more}); between {MIN_CLASSES} and {MAX_CLASSES} are needed."
         )
     index = {key: number for number, key in enumerate(distinct)}
     classes = np.array([index[key] for key in keys], dtype=np.int64)
     counts = np.bincount(classes, minlength=len(distinct))
     if counts.min() < MIN_PER_CLASS:
-        small = [str(distinct[j]) for j in np.flatnonzero(counts < MIN_PER_CLASS)]
+        small = [_quote(distinct[j]) for j in np.flatnonzero(counts < MIN_PER_CLASS)]
         raise ValueError(
             f"Class {', '.join(small)} has fewer than {MIN_PER_CLASS} points; "
             f"every class needs at least {MIN_PER_CLASS}."
@@ -101,11 +112,12 @@ def _class_numbers(labels: list[str]) -> np.ndarray:
     return classes
 
 
-def _integer(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
+def _label_number(text: str) -> int | float | None:
+    """A label read as a number ("1" and "1.0" alike), or None when it is text."""
+    value = _number(text)
+    if value is None or not math.isfinite(value):
         return None
+    return int(value) if value.is_integer() else value
 
 
 def parse_points_csv(data: bytes | str) -> tuple[np.ndarray, np.ndarray]:

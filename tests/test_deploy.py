@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -10,13 +11,16 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
 
 
 def _dockerfile_env() -> dict[str, str]:
@@ -32,6 +36,12 @@ def _dockerfile_env() -> dict[str, str]:
 def _entrypoint() -> list[str]:
     line = next(line for line in DOCKERFILE.splitlines() if line.startswith("ENTRYPOINT "))
     return json.loads(line[len("ENTRYPOINT ") :])
+
+
+def _healthcheck() -> list[str]:
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    line = next(line for line in joined.splitlines() if line.startswith("HEALTHCHECK "))
+    return json.loads(line.split(" CMD ", 1)[1])
 
 
 def _free_port() -> int:
@@ -75,6 +85,8 @@ def test_entrypoint_serves_the_app():
         assert health == "ok"
         with urllib.request.urlopen(url, timeout=5) as response:
             assert '<div id="root">' in response.read().decode()
+        probe = [sys.executable if part == "python" else part for part in _healthcheck()]
+        assert subprocess.run(probe, env=env, timeout=30).returncode == 0  # the image's probe finds this port
     finally:
         process.terminate()
         try:
@@ -83,9 +95,58 @@ def test_entrypoint_serves_the_app():
             process.kill()
 
 
-@pytest.mark.parametrize("name", ["OMP_NUM_THREADS", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "STREAMLIT_SERVER_ADDRESS"])
-def test_production_settings_present(name):
+@pytest.mark.parametrize("name", ["OMP_NUM_THREADS", "STREAMLIT_SERVER_ADDRESS", "STREAMLIT_SERVER_FILE_WATCHER_TYPE"])
+def test_image_settings_present(name):
     assert name in _dockerfile_env()
+
+
+def test_healthcheck_probes_the_configured_port_and_fails_when_nothing_listens():
+    env = {**os.environ, "STREAMLIT_SERVER_PORT": str(_free_port())}
+    probe = [sys.executable if part == "python" else part for part in _healthcheck()]
+    assert subprocess.run(probe, env=env, capture_output=True, timeout=30).returncode != 0
+
+
+def test_the_shipped_config_holds_the_production_settings():
+    """`make run`, the tests and the image all read .streamlit/config.toml, not only the image's ENV."""
+    from lsoftmax.user_data import MAX_UPLOAD_MB
+
+    assert CONFIG["client"]["showErrorDetails"] == "none"
+    assert CONFIG["client"]["toolbarMode"] == "viewer"
+    assert CONFIG["server"]["maxUploadSize"] == MAX_UPLOAD_MB  # one upload limit
+    assert CONFIG["server"]["allowedHosts"] and "*" not in CONFIG["server"]["allowedHosts"]
+    assert CONFIG["server"]["enableXsrfProtection"] is True and CONFIG["server"]["enableCORS"] is True
+    assert CONFIG["server"]["enableStaticServing"] is False
+    assert CONFIG["runner"]["postScriptGC"] is False
+    overridden = {name for name in _dockerfile_env() if name.startswith("STREAMLIT_")}
+    assert not overridden & {"STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"}
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last pattern that matches the path (or a folder above it) decides."""
+    ignored = False
+    parts = path.split("/")
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        prefixes = ["/".join(parts[: index + 1]) for index in range(len(parts))]
+        regex = re.compile(fnmatch.translate(pattern).replace(".*", "[^/]*").replace("[^/]*[^/]*", ".*"))
+        if pattern == "**" or any(regex.match(prefix) for prefix in prefixes):
+            ignored = not negated
+    return ignored
+
+
+def test_dockerignore_keeps_what_the_image_copies_and_nothing_heavy():
+    patterns = [
+        line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and line[0] != "#"
+    ]
+    copied = [
+        part for line in DOCKERFILE.splitlines() if line.startswith("COPY ")
+        for part in line.split()[1:-1] if not part.startswith("--")
+    ]  # fmt: skip
+    assert copied and not [path for path in copied if _ignored(path.rstrip("/"), patterns)]
+    assert not _ignored("app/streamlit_app.py", patterns) and not _ignored("lsoftmax/settings.py", patterns)
+    for heavy in (".venv/lib/x.py", ".git/HEAD", "tests/test_deploy.py", "test-results/a.png", "app/__pycache__/a.pyc"):
+        assert _ignored(heavy, patterns), heavy
 
 
 def test_the_files_copied_before_the_install_are_enough_to_build_the_package(tmp_path):
@@ -108,3 +169,92 @@ def test_the_files_copied_before_the_install_are_enough_to_build_the_package(tmp
     assert result.returncode == 0, output
     assert "did not match any files" not in output, output  # e.g. license-files missing from the COPY
     assert list(tmp_path.glob("lsoftmax-*.whl"))
+
+
+# ------------------------------------------------------------------ deploy/: proxy and replicas
+
+DEPLOY = ROOT / "deploy"
+HAPROXY_CONFIG = (DEPLOY / "haproxy.cfg").read_text()
+
+
+def _haproxy_lines(section: str) -> list[str]:
+    """The directives of one section ("backend replicas") of deploy/haproxy.cfg, comments dropped."""
+    lines, inside = [], False
+    for line in HAPROXY_CONFIG.splitlines():
+        if line and not line[0].isspace():
+            inside = line.strip() == section
+            continue
+        text = line.split("#", 1)[0].strip()
+        if inside and text:
+            lines.append(text)
+    return lines
+
+
+def _seconds(text: str) -> float:
+    value, unit = re.fullmatch(r"(\d+)(ms|s|m|h)?", text).groups()
+    return int(value) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 0.001}[unit]
+
+
+def test_haproxy_config_is_valid_for_haproxy():
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not os.path.exists(haproxy):
+        pytest.skip("HAProxy is not installed (apt-get install haproxy)")
+    result = subprocess.run([haproxy, "-c", "-f", str(DEPLOY / "haproxy.cfg")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_haproxy_config_has_what_streamlit_replicas_need():
+    backend, defaults, frontend = (_haproxy_lines(name) for name in ("backend replicas", "defaults", "frontend lab"))
+    cookie = next(line for line in backend if line.startswith("cookie "))
+    assert " insert " in cookie and "httponly" in cookie  # affinity by cookie, not by client IP
+    assert not any(line.startswith("balance source") for line in backend)
+    assert "option httpchk GET /_stcore/health" in backend and "option redispatch" in " ".join(defaults)
+    timeouts = {line.split()[1]: _seconds(line.split()[2]) for line in defaults if line.startswith("timeout ")}
+    assert min(timeouts["tunnel"], timeouts["client"], timeouts["server"]) >= 3600  # websockets stay up
+    assert any("/_stcore/metrics" in line and line.startswith("http-request deny") for line in frontend)
+    assert any("frame-ancestors" in line for line in frontend) and any("X-Frame-Options" in line for line in frontend)
+    assert not any("Host" in line for line in frontend + backend)  # the Host header is passed unchanged
+
+
+def _yaml_documents(name: str) -> list[dict]:
+    return [document for document in yaml.safe_load_all((DEPLOY / name).read_text()) if document]
+
+
+def test_compose_runs_replicas_with_one_secret_behind_the_proxy():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    lab, proxy = compose["services"]["lab"], compose["services"]["proxy"]
+    assert lab["build"] == ".." and lab["deploy"]["replicas"] >= 2 and "ports" not in lab  # reached via the proxy
+    secret = lab["environment"]["STREAMLIT_SERVER_COOKIE_SECRET"]
+    assert secret.startswith("${LAB_COOKIE_SECRET:?")  # one value for every replica, and required
+    assert proxy["build"]["dockerfile"] == "haproxy.Dockerfile"
+    assert proxy["environment"]["LAB_REPLICAS"] == "lab:8501"
+    assert proxy["environment"]["LAB_BIND"].endswith(":8080") and proxy["ports"] == ["8080:8080"]
+    assert "COPY haproxy.cfg /etc/haproxy/haproxy.cfg" in (DEPLOY / "haproxy.Dockerfile").read_text()
+
+
+def test_kubernetes_has_the_same_properties_as_compose():
+    documents = {
+        (document["kind"], document["metadata"]["name"]): document for document in _yaml_documents("kubernetes.yaml")
+    }
+    lab = documents[("Deployment", "lab")]["spec"]
+    container = lab["template"]["spec"]["containers"][0]
+    env = {item["name"]: item for item in container["env"]}
+    assert lab["replicas"] >= 2
+    assert env["STREAMLIT_SERVER_COOKIE_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "lab-secrets"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/_stcore/health"
+    headless = documents[("Service", "lab-replicas")]["spec"]
+    assert headless["clusterIP"] == "None" and headless["selector"] == lab["selector"]["matchLabels"]
+    proxy = documents[("Deployment", "lab-proxy")]["spec"]["template"]["spec"]
+    proxy_env = {item["name"]: item.get("value") for item in proxy["containers"][0]["env"]}
+    host, port = proxy_env["LAB_REPLICAS"].rsplit(":", 1)
+    assert host.startswith("lab-replicas.") and int(port) == headless["ports"][0]["port"]
+    assert proxy["containers"][0]["volumeMounts"][0]["mountPath"] == "/etc/haproxy"
+    kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
+    generated = kustomization["configMapGenerator"][0]
+    assert generated["files"] == ["haproxy.cfg"] and proxy["volumes"][0]["configMap"]["name"] == generated["name"]
+
+
+def test_proxy_dockerfile_lints_clean():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    result = subprocess.run([hadolint, str(DEPLOY / "haproxy.Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links, presenter
+from app import links, notices, presenter
 from app.explorer_controls import ANGLES, MAX_CLASSES, MULTICLASS_M, NORMS, multiclass_live
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
@@ -145,12 +145,12 @@ links.notice_invalid_params(page_params(K.default))  # validity does not depend 
 k, m, angles, norms = controls()
 duplicates = same_vectors(angles, norms)
 if duplicates:  # identical classes tie everywhere: neither can win, there is no boundary to draw
-    st.error(f"{', '.join(duplicates)} are the same vector (same angle and norm). Move one of them.")
+    notices.error(f"{', '.join(duplicates)} are the same vector (same angle and norm). Move one of them.")
     st.stop()
 try:
     scene, gaps = cached_scene(tuple(angles), tuple(norms), m)
 except ValueError as error:  # say what the library rejected instead of showing a traceback
-    st.error(f"These class vectors cannot be drawn: {error}")
+    notices.error(f"These class vectors cannot be drawn: {error}")
     st.stop()
 # Presenter mode: the figure takes the width, its numbers go below it.
 if presenter.enabled():

@@ -11,12 +11,14 @@ import urllib.parse
 
 import streamlit as st
 
+from app import lost_run, notices
 from app import training_session as session
 from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
-from app.links import page_url
+from app.links import page_url, repeated_keys
 from app.live_chart import live_chart
 from lsoftmax.datasets import DATASETS
 from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
+from lsoftmax.user_data import MAX_UPLOAD_MB
 
 CUSTOM_KEY = "train_custom_data"  # the parsed CSV (session.CustomData)
 CSV_ERROR_KEY = "train_csv_error"
@@ -81,11 +83,14 @@ def csv_uploaded() -> None:
     """Parse a new upload: good data becomes the dataset; a bad file leaves a message and changes nothing."""
     uploaded = st.session_state.get("train_csv")
     if uploaded is None:
+        st.session_state.pop(CSV_ERROR_KEY, None)  # the file the message named is gone
         return
     try:
         data = session.load_uploaded_csv(uploaded)
     except ValueError as error:
-        st.session_state[CSV_ERROR_KEY] = f"{uploaded.name}: {error} The previous data and model are kept."
+        st.session_state[CSV_ERROR_KEY] = (
+            f"{notices.shorten(uploaded.name)}: {error} The previous data and model are kept."
+        )
         return
     st.session_state[CUSTOM_KEY] = data
     st.session_state.pop(CSV_ERROR_KEY, None)
@@ -104,7 +109,9 @@ def data_panel() -> None:
         st.session_state[key("dataset")] = TrainSettings().dataset
     names = {name: f"{name}: {spec.description}" for name, spec in DATASETS.items()}
     if custom is not None:
-        names[CUSTOM_DATASET] = f"your CSV: {custom.name} ({len(custom.labels)} points, K = {custom.n_classes})"
+        names[CUSTOM_DATASET] = (
+            f"your CSV: {notices.shorten(custom.name)} ({len(custom.labels)} points, K = {custom.n_classes})"
+        )
     dataset = st.selectbox("Dataset", options, key=key("dataset"), format_func=names.get)
     generated = dataset != CUSTOM_DATASET
     spec = DATASETS.get(dataset)
@@ -117,8 +124,9 @@ def data_panel() -> None:
     st.slider("Test fraction", 0.05, 0.9, step=0.05, key=key("test_fraction"))
     st.number_input("Seed", 0, 2**31 - 1, key=key("seed"))
     st.file_uploader(
-        "Your own points: CSV of x, y, label", type=["csv", "txt"], key="train_csv", on_change=csv_uploaded
-    )
+        "Your own points: CSV of x, y, label", type=["csv", "txt"], key="train_csv", on_change=csv_uploaded,
+        max_upload_size=MAX_UPLOAD_MB, help=f"One file of at most {MAX_UPLOAD_MB} MB; a new file replaces the last.",
+    )  # fmt: skip
 
 
 def model_panel() -> None:
@@ -250,19 +258,29 @@ def page() -> None:
         "Watch the features of each class gather into wedges around their class vector W, "
         "and the margin (grey) open between classes as m grows: the paper's Figure 2, live."
     )
+    top = st.container()  # the lost-run notice, filled once the run is known
+    lost_run.detect(has_run=session.current_run() is not None)
+    first_load = session.SETTINGS_KEY not in st.session_state  # the link is read once per session
     session.restore_widgets(st.query_params.to_dict(), UI_LIMITS)
+    if first_load:
+        query = {name: st.query_params.get_all(name) for name in st.query_params}
+        repeated = repeated_keys(query, list(TrainSettings.__dataclass_fields__))
+        st.session_state[session.LINK_PROBLEMS_KEY][:0] = repeated
     for problem in st.session_state.pop(session.LINK_PROBLEMS_KEY, []):  # shown until the next full run
-        st.warning(problem)
+        notices.warning(problem)
     sidebar()
     if CSV_ERROR_KEY in st.session_state:
-        st.error(st.session_state[CSV_ERROR_KEY])
+        notices.error(st.session_state[CSV_ERROR_KEY])
     settings, problem = session.settings_from_widgets()
     if problem:
-        st.error(f"{problem}. Keeping the previous settings.")
+        notices.error(f"{problem}. Keeping the previous settings.")
     custom = st.session_state.get(CUSTOM_KEY)
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
-    session.write_link(settings)
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
+    started = run.running or run.trainer.step > 0
+    session.write_link(settings, lost_run.marker(started))
+    with top:
+        lost_run.notice(started, play)
     buttons(run)
     steps_per_tick = st.session_state[STEPS_KEY]
     st.fragment(run_every=session.TICK_SECONDS if run.running else None)(live_views)(run, steps_per_tick)

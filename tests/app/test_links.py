@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.links import Param, invalid_params, link_query, page_url
+from app.links import Param, invalid_params, link_query, link_values, page_url
 
 M = Param("m", 4, 1, 8)
 NORM = Param("n1", 2.0, 0.1, 5.0)
@@ -45,9 +45,38 @@ def test_invalid_values_are_named_with_the_reason(query, expected):
     assert invalid_params(query, PARAMS) == [expected]
 
 
-def test_repeated_parameters_use_the_last_value():
-    assert invalid_params({"m": ["3", "42"]}, PARAMS) == ["m=42 is outside 1..8; using the default 4"]
-    assert invalid_params({"m": ["42", "3"]}, PARAMS) == []
+@pytest.mark.parametrize(
+    ("query", "value", "expected"),
+    [
+        ({"m": ["3", "42"]}, 4, "m is given 2 times (3, 42); using the default 4"),
+        ({"m": ["42", "3"]}, 3, "m is given 2 times (42, 3); using the last, 3"),
+        ({"m": ["3", "5"]}, 5, "m is given 2 times (3, 5); using the last, 5"),
+        ({"lock": ["false", "true"]}, True, "lock is given 2 times (false, true); using the last, true"),
+        ({"m": ["1"] * 7}, 1, "m is given 7 times (1, 1, 1, 1, 1, …); using the last, 1"),
+    ],
+)
+def test_a_repeated_parameter_says_which_value_counts(query, value, expected):
+    key = next(iter(query))
+    assert link_values(query, PARAMS)[key] == (value, expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "expected"),
+    [
+        ("2.5", 2, "m=2.5 is not a whole number; using 2"),
+        ("8.9", 4, "m=8.9 is outside 1..8; using the default 4"),  # the range counts first, as in Streamlit
+        ("3.0", 3, None),  # a whole number written with a point is that number
+        ("1e0", 1, None),
+        ("0.5", 4, "m=0.5 is outside 1..8; using the default 4"),
+    ],
+)
+def test_a_fraction_for_a_whole_number_names_the_value_used(raw, value, expected):
+    assert link_values({"m": raw}, PARAMS)["m"] == (value, expected)
+
+
+def test_a_long_value_is_quoted_short_and_on_one_line():
+    [message] = invalid_params({"field": "x" * 5000 + "\n<b>"}, PARAMS)
+    assert len(message) < 150 and "\n" not in message and "…" in message
 
 
 def test_every_bad_parameter_gets_its_own_message():

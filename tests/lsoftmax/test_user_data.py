@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from lsoftmax.user_data import MAX_BYTES, MAX_ROWS, parse_points_csv
+from lsoftmax.user_data import MAX_BYTES, MAX_ROWS, MAX_UPLOAD_MB, parse_points_csv
 
 GOOD = "x,y,label\n0.5,1.0,0\n-1,2,1\n3,-4.5,0\n1e-3,0,1\n2,2,0\n\n5,5,1\n"
 
@@ -38,6 +38,9 @@ def test_header_is_optional_and_bytes_with_bom_work():
         (["10", "9", "10", "9", "10", "9"], [1, 0, 1, 0, 1, 0]),  # integers sort numerically
         (["dog", "cat", "dog", "cat", "dog", "cat"], [1, 0, 1, 0, 1, 0]),  # text sorts as text
         (["-1", "1", "-1", "1", "-1", "1"], [0, 1, 0, 1, 0, 1]),
+        (["1", "1.0", "2", "2.00", "1e0", "2"], [0, 0, 1, 1, 0, 1]),  # one number, one class
+        (["0.5", "1.5", "0.50", "1.5", "0.5", "1.5"], [0, 1, 0, 1, 0, 1]),
+        (["x", "1", "1.0"] * 3, [2, 0, 1] * 3),  # not all numbers: text, as written
     ],
 )
 def test_labels_are_numbered_in_sorted_order(labels, expected):
@@ -65,13 +68,28 @@ def _rows(count, classes=2):
         (_rows(60, classes=11), "11 classes"),
         ("0,0,0\n1,1,0\n2,2,0\n3,3,1\n4,4,1\n", "Class 1 has fewer than 3 points"),
         (_rows(MAX_ROWS + 1), f"at most {MAX_ROWS}"),
-        ("1,2,0\n" * (MAX_BYTES // 6 + 1), "at most 1 MB"),
+        ("1,2,0\n" * (MAX_BYTES // 6 + 1), f"at most {MAX_UPLOAD_MB} MB"),
         (b"1,2,0\n\xff\xfe,1,1\n", "not UTF-8"),
     ],
 )
 def test_bad_files_raise_a_clear_message(data, message):
     with pytest.raises(ValueError, match=message.replace("+", r"\+")):
         parse_points_csv(data)
+
+
+def test_the_byte_limit_is_the_upload_limit_in_streamlits_megabytes():
+    assert MAX_BYTES == MAX_UPLOAD_MB * 1024 * 1024
+    parse_points_csv(("1,2,0\n2,3,1\n" * 10).ljust(MAX_BYTES - 1, "\n"))  # just under: accepted
+    with pytest.raises(ValueError, match=f"at most {MAX_UPLOAD_MB} MB"):
+        parse_points_csv("1,2,0\n" + "\n" * MAX_BYTES)
+
+
+def test_long_labels_are_quoted_short():
+    labels = [f"{j}" + "L" * 4000 for j in range(11)]
+    text = "".join(f"{i},{i},{labels[i % 11]}\n" for i in range(33))
+    with pytest.raises(ValueError, match="11 classes") as error:
+        parse_points_csv(text)
+    assert len(str(error.value)) < 400, len(str(error.value))
 
 
 def test_rejects_other_types():
