@@ -27,7 +27,7 @@ from lsoftmax.geometry import feasible_arcs, margin_gaps
 
 PANEL_POINTS = 800  # features drawn per panel (thinned evenly; the metrics use every image)
 EXTENT_QUANTILE = 0.98  # a panel's half-width covers this share of its model's features
-GRID_HEIGHT = 640  # px: two rows of panels
+PANEL_HEIGHT = 330  # px per row of panels
 ANGLE_HEIGHT = 320
 PNG_SCALE = 2
 
@@ -59,25 +59,36 @@ def _as_digits(traces: list[dict]) -> list[dict]:
     return traces
 
 
-def feature_grid(result) -> dict:
-    """Rows train / test, one column per m: features by digit, W_j, margins (the paper's Figure 2)."""
-    count = len(result.models)
-    layout = _base_layout(GRID_HEIGHT)
-    layout.update(margin={"l": 40, "r": 10, "t": 30, "b": 30}, annotations=[])
-    layout["legend"] = {"orientation": "h", "x": 0, "y": -0.04, "yanchor": "top"}
+def feature_grid(result, splits=("train", "test"), columns: int | None = None, panel_height=PANEL_HEIGHT) -> dict:
+    """Feature panels by digit with W_j and margins (the paper's Figure 2), one per (split, m).
+
+    Panels run row by row, `columns` to a row (default: one column per m, so rows are splits).
+    """
+    models = result.models
+    columns = columns or len(models)
+    panels = [(split, model) for split in splits for model in models]
+    rows = -(-len(panels) // columns)
+    gap = 0.06 / rows
+    height = rows * panel_height + 60
+    layout = _base_layout(height)
+    layout.update(margin={"l": 40, "r": 10, "t": 30, "b": 60}, annotations=[])
+    layout["legend"] = {"orientation": "h", "x": 0, "y": -30 / height, "yanchor": "top"}
+    labels = {"train": np.asarray(result.train_labels), "test": np.asarray(result.test_labels)}
+    extents = {model.m: model_extent(model) for model in models}
+    row_height = (1.0 - gap * (rows - 1)) / rows
     data = []
-    rows = {"train": (0.53, 1.0), "test": (0.0, 0.47)}
-    for column, (domain, model) in enumerate(zip(_columns(count, 0.04), result.models, strict=True)):
-        extent = model_extent(model)
-        for row, (split, labels) in enumerate((("train", result.train_labels), ("test", result.test_labels))):
-            index = row * count + column + 1
-            scene = _scene(model, split, np.asarray(labels))
-            show_legend = index == 1
-            data += feature_traces(scene, extent, index, show_legend, point_limit=PANEL_POINTS * 2)
-            span = [-extent, extent]
-            layout.update(_axes_layout(index, domain, rows[split], span, span, tick_labels=True))
-            accuracy = model.train_accuracy if split == "train" else model.test_accuracy
-            layout["annotations"].append(panel_title(index, f"m = {model.m}, {split} ({100 * accuracy:.1f} %)"))
+    for number, (split, model) in enumerate(panels):
+        row, column = divmod(number, columns)
+        top = 1.0 - row * (row_height + gap)
+        index = number + 1
+        extent = extents[model.m]
+        scene = _scene(model, split, labels[split])
+        data += feature_traces(scene, extent, index, number == 0, point_limit=PANEL_POINTS * 2)
+        domain = _columns(columns, 0.05)[column]
+        span = [-extent, extent]
+        layout.update(_axes_layout(index, domain, (top - row_height, top), span, span, tick_labels=True))
+        accuracy = model.train_accuracy if split == "train" else model.test_accuracy
+        layout["annotations"].append(panel_title(index, f"m = {model.m}, {split}: {100 * accuracy:.1f} %"))
     return {"data": _as_digits(data), "layout": layout}
 
 

@@ -132,7 +132,10 @@ def show_result(result, cached: bool) -> None:
     where = "from the cache" if cached else f"trained on {result.device.upper()} in {result.seconds:.0f} s"
     st.markdown(f"**{result.data_description}** · {done} · {result.steps:,} steps · {where}")
     st.caption(f"Settings: {result.settings.describe()}.")
-    st.plotly_chart(go.Figure(feature_grid(result)), key="digits_grid", config={"displaylogo": False})
+    for tab, split in zip(st.tabs(["Test images", "Training images"]), ("test", "train"), strict=True):
+        with tab:
+            figure = go.Figure(feature_grid(result, splits=(split,), columns=min(2, len(result.models))))
+            st.plotly_chart(figure, key=f"digits_grid_{split}", config={"displaylogo": False})
     st.table(metrics_rows(result), hide_index=True)
     st.caption(
         "The paper's errors (Liu et al. 2016, Table 2) are for MNIST with its full CNN (a wide last "

@@ -54,7 +54,7 @@ def test_train_runs_to_a_result_with_a_row_per_m():
     assert list(table["m"]) == [1, 2]
     assert list(table["MNIST error (paper)"]) == ["0.40 %", "0.32 %"]
     assert all(text.endswith(" %") for text in table["test accuracy"])
-    assert len(at.get("plotly_chart")) == 2  # the Figure-2 grid and the angle chart
+    assert len(at.get("plotly_chart")) == 3  # Figure 2 for test and training images, and the angle chart
     assert any("epochs" in markdown.value and "trained on CPU" in markdown.value for markdown in at.markdown)
 
     again = open_page(epochs=1, margins=(1, 2))  # a new session with the same settings: the cache

@@ -299,13 +299,13 @@ def test_a_link_to_custom_data_without_the_csv_says_so_and_uses_a_generated_data
     assert step_count(at) == 0
 
 
-@pytest.mark.parametrize(("value", "forced"), [("cpu", True), (" CPU ", True), ("cuda", False), ("", False)])
-def test_lsoftmax_device_cpu_pins_the_cpu(monkeypatch, value, forced):
+@pytest.mark.parametrize(("value", "device"), [("cpu", "cpu"), ("", "cpu"), ("cuda", "cuda"), (" CUDA ", "cuda")])
+def test_the_toy_model_runs_on_the_cpu_unless_cuda_is_forced(monkeypatch, value, device):
     import importlib
 
     monkeypatch.setenv("LSOFTMAX_DEVICE", value)
     try:
-        assert importlib.reload(session).FORCE_CPU is forced
+        assert device == importlib.reload(session).TOY_DEVICE
     finally:
         monkeypatch.delenv("LSOFTMAX_DEVICE")
         importlib.reload(session)
