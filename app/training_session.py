@@ -25,7 +25,7 @@ from lsoftmax.settings import TrainSettings
 RUN_KEY = "train_run"  # st.session_state key of the Run
 TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
-DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
+DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
 ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
@@ -73,6 +73,7 @@ class Run:
     trainer: object  # lsoftmax.train.Trainer (imported lazily: torch is slow to import)
     running: bool = False
     feature_extent: float = 1.0  # half-width of the feature-space axes; grows with the features
+    model_extents: tuple = ()  # compare mode: each model's own half-width (their |x| can differ 10x)
     steps_per_second: float = 0.0  # training steps per wall-clock second while playing
     last_tick: float = 0.0  # time.perf_counter() of the last play tick
     skipped_ticks: int = 0  # play ticks that found every training slot busy
@@ -208,6 +209,10 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
     """The figure inputs for every model of a snapshot (and the feature-axis extent in run)."""
     norms = np.hypot(snapshot.features[..., 0], snapshot.features[..., 1])
     run.feature_extent = next_extent(run.feature_extent, float(np.max(norms)) if norms.size else 1.0)
+    previous = run.model_extents if len(run.model_extents) == len(norms) else (1.0,) * len(norms)
+    run.model_extents = tuple(
+        next_extent(old, float(np.max(row)) if row.size else 1.0) for old, row in zip(previous, norms, strict=True)
+    )
     n_classes = snapshot.weights.shape[1]
     regions, features = [], []
     if playing:

@@ -389,11 +389,13 @@ def single_figure(region: RegionScene, feature: FeatureScene, feature_extent: fl
 
 
 def compare_figure(
-    regions: list[RegionScene], features: list[FeatureScene], feature_extent: float, height: int | None = None
+    regions: list[RegionScene], features: list[FeatureScene], feature_extent, height: int | None = None
 ) -> dict:
     """Several models on one step counter: feature spaces side by side, decision regions below if given.
 
     regions is empty (features only: about half the drawing cost) or one per model.
+    feature_extent: one half-width for every panel, or one per model (each panel scaled to its
+    own model, so a model with small |x| is not a dot in the middle of another's range).
     """
     count = len(features)
     if count == 0 or len(regions) not in (0, count):
@@ -402,12 +404,16 @@ def compare_figure(
     data, layout = [], _base_layout(height)
     layout.update(margin={"l": 40, "r": 10, "t": 30, "b": 30}, showlegend=False, annotations=[])
     feature_rows = (0.52, 1.0) if regions else (0.0, 1.0)
-    feature_range = [-feature_extent, feature_extent]
-    for column, (domain, feature) in enumerate(zip(_columns(count, 0.04), features, strict=True)):
-        # tick labels on the first column only: they would run into the neighbouring panels
-        data += feature_traces(feature, feature_extent, column + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
-        layout.update(_axes_layout(column + 1, domain, feature_rows, feature_range, feature_range, column == 0))
-        layout["annotations"].append(panel_title(column + 1, f"features, {feature.title}"))
+    extents = list(feature_extent) if np.ndim(feature_extent) else [feature_extent] * count
+    if len(extents) != count:
+        raise ValueError(f"feature_extent must be one number or one per model ({count}), got {len(extents)}")
+    for column, (domain, feature, extent) in enumerate(zip(_columns(count, 0.04), features, extents, strict=True)):
+        # tick labels on the first column only (they would run into the neighbouring panels);
+        # each title states its own panel's half-width instead
+        data += feature_traces(feature, extent, column + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
+        span = [-extent, extent]
+        layout.update(_axes_layout(column + 1, domain, feature_rows, span, span, column == 0))
+        layout["annotations"].append(panel_title(column + 1, f"features, {feature.title} (±{extent:g})"))
         if regions:
             bottom = count + column + 1
             data += region_traces(regions[column], bottom, point_limit=COMPARE_POINT_LIMIT)

@@ -219,7 +219,7 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
     if count == 1:
         figure, height = single_figure(regions[0], features[0], run.feature_extent), 470
     else:
-        figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.feature_extent)
+        figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.model_extents)
         height = figure["layout"]["height"]
     live_chart(figure, key=f"train_views_{count}_{height}", height=height, step=snapshot.step)
 

@@ -168,17 +168,29 @@ def test_compare_figure_has_one_column_per_model():
     figure = training.compare_figure([region_scene()] * 3, models, feature_extent=5.0)
     validated = go.Figure(figure)
     titles = [annotation.text for annotation in validated.layout.annotations]
-    assert titles[::2] == ["features, m = 1", "features, m = 2", "features, m = 4"]
+    assert titles[::2] == ["features, m = 1 (±5)", "features, m = 2 (±5)", "features, m = 4 (±5)"]
     assert validated.layout.yaxis4.scaleanchor == "x4" and validated.layout.xaxis4.range == (-2.0, 2.0)
     assert {trace.xaxis for trace in validated.data} == {f"x{i}" if i > 1 else "x" for i in range(1, 7)}
     with pytest.raises(ValueError, match="regions empty or as many"):
         training.compare_figure([region_scene()], models, feature_extent=5.0)
 
 
+def test_compare_panels_can_each_have_their_own_range():
+    models = [feature_scene(m=m) for m in (1, 4)]
+    validated = go.Figure(training.compare_figure([], models, feature_extent=[80.0, 3.0]))
+    assert validated.layout.xaxis.range == (-80.0, 80.0) and validated.layout.yaxis2.range == (-3.0, 3.0)
+    assert validated.layout.annotations[1].text == "features, m = 4 (±3)"
+    with pytest.raises(ValueError, match="one per model"):
+        training.compare_figure([], models, feature_extent=[1.0, 2.0, 3.0])
+
+
 def test_compare_figure_without_regions_draws_features_only():
     models = [feature_scene(m=m) for m in (1, 4)]
     validated = go.Figure(training.compare_figure([], models, feature_extent=5.0))
-    assert [annotation.text for annotation in validated.layout.annotations] == ["features, m = 1", "features, m = 4"]
+    assert [annotation.text for annotation in validated.layout.annotations] == [
+        "features, m = 1 (±5)",
+        "features, m = 4 (±5)",
+    ]
     assert {trace.xaxis for trace in validated.data} == {"x", "x2"}
     assert not [trace for trace in validated.data if trace.type == "heatmap"]
     assert validated.layout.height == training.COMPARE_HEIGHTS[0]
