@@ -257,6 +257,7 @@ class CustomData:
     labels: np.ndarray  # (N,) int classes 0..K-1
     name: str  # the file name
     digest: str  # identifies the content (a change of data restarts the run)
+    class_names: tuple = ()  # the file's labels in class order: class j + 1 is class_names[j]
 
     @property
     def n_classes(self) -> int:
@@ -265,11 +266,12 @@ class CustomData:
 
 def load_uploaded_csv(uploaded) -> CustomData:
     """Parse an uploaded file (anything with .name and .getvalue()); ValueError with the reason if bad."""
-    from lsoftmax.user_data import parse_points_csv
+    from lsoftmax.user_data import class_names, parse_points_csv
 
     content = uploaded.getvalue()
     inputs, labels = parse_points_csv(content)
-    return CustomData(inputs, labels, str(uploaded.name), hashlib.sha256(content).hexdigest()[:16])
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    return CustomData(inputs, labels, str(uploaded.name), digest, tuple(class_names(content)))
 
 
 # ------------------------------------------------------------------ settings <-> widgets <-> URL

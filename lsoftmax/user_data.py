@@ -79,14 +79,20 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _class_numbers(labels: list[str]) -> np.ndarray:
-    """Labels as 0..K-1, in sorted order of the distinct labels."""
+def _class_keys(labels: list[str]) -> tuple[list, list]:
+    """Each label's sort key (an int when every label is one, else the text) and the distinct keys, sorted."""
     as_int = [_integer(label) for label in labels]
     keys = as_int if all(value is not None for value in as_int) else labels
-    distinct = sorted(set(keys))
+    return keys, sorted(set(keys))
+
+
+def _class_numbers(labels: list[str]) -> np.ndarray:
+    """Labels as 0..K-1, in sorted order of the distinct labels."""
+    keys, distinct = _class_keys(labels)
     if not MIN_CLASSES <= len(distinct) <= MAX_CLASSES:
+        noun = "class" if len(distinct) == 1 else "classes"
         raise ValueError(
-            f"The data has {len(distinct)} classes ({', '.join(map(str, distinct[:12]))}); "
+            f"The data has {len(distinct)} {noun} ({', '.join(map(str, distinct[:12]))}); "
             f"between {MIN_CLASSES} and {MAX_CLASSES} are needed."
         )
     index = {key: number for number, key in enumerate(distinct)}
@@ -95,7 +101,8 @@ def _class_numbers(labels: list[str]) -> np.ndarray:
     if counts.min() < MIN_PER_CLASS:
         small = [str(distinct[j]) for j in np.flatnonzero(counts < MIN_PER_CLASS)]
         raise ValueError(
-            f"Class {', '.join(small)} has fewer than {MIN_PER_CLASS} points; "
+            f"{'Class' if len(small) == 1 else 'Classes'} {', '.join(small)} "
+            f"{'has' if len(small) == 1 else 'have'} fewer than {MIN_PER_CLASS} points; "
             f"every class needs at least {MIN_PER_CLASS}."
         )
     return classes
@@ -117,3 +124,9 @@ def parse_points_csv(data: bytes | str) -> tuple[np.ndarray, np.ndarray]:
     )
     labels = _class_numbers([fields[2] for _, fields in rows])
     return points.astype(np.float32), labels
+
+
+def class_names(data: bytes | str) -> list[str]:
+    """The distinct labels of a points CSV in class order: class j + 1 (0-based j) is names[j]."""
+    _, distinct = _class_keys([fields[2] for _, fields in _rows(_decode(data))])
+    return [str(key) for key in distinct]
