@@ -487,9 +487,7 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
         "side": "right",
         "type": layout["yaxis3"]["type"],
         "showgrid": False,
-        "exponentformat": "power",
-        "tickfont": {"color": LAMBDA_COLOR},
-        **({"dtick": layout["yaxis3"]["dtick"]} if "dtick" in layout["yaxis3"] else {}),
+        "showticklabels": False,  # its values are on the lambda panel; here only its shape matters
     }
     data = history_traces(history, model_names)
     data.append(
@@ -500,7 +498,7 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
             "yaxis": "y4",
             "x": np.asarray(history["step"], dtype=np.float32),
             "y": np.asarray(history["lambda"], dtype=np.float32).reshape(np.size(history["step"]), -1)[:, 0],
-            "name": "lambda (right axis)",
+            "name": "lambda (shape)",
             "line": {"color": LAMBDA_COLOR, "dash": "dash", "width": 1.5},
             "hoverinfo": "skip",
         }

@@ -213,14 +213,16 @@ def sidebar() -> None:
 
 def buttons(run: session.Run) -> None:
     """Play, Pause, Step, Reset, New seed (callbacks outside the fragment) and steps per tick."""
-    columns = st.columns([1, 1, 1, 2, 1.2, 2.5], vertical_alignment="bottom")
     diverged = run.trainer.diverged is not None
-    columns[0].button("Play", key="train_play", on_click=play, disabled=run.running or diverged, type="primary")
-    columns[1].button("Pause", key="train_pause", on_click=pause, disabled=not run.running)
-    columns[2].button("Step", key="train_step", on_click=step, disabled=run.running or diverged)
-    columns[3].button("Reset (same initial weights)", key="train_reset", on_click=reset)
-    columns[4].button("New seed", key="train_new_seed", on_click=new_seed)
-    columns[5].slider("Steps per tick (and per Step)", 1, 500, session.DEFAULT_STEPS_PER_TICK, key=STEPS_KEY)
+    # a wrapping row of content-wide buttons: no label is cut short on a projector or a phone
+    row = st.container(horizontal=True, wrap=True, key="train_buttons", vertical_alignment="bottom")
+    row.button("Play", key="train_play", on_click=play, disabled=run.running or diverged, type="primary")
+    row.button("Pause", key="train_pause", on_click=pause, disabled=not run.running)
+    row.button("Step", key="train_step", on_click=step, disabled=run.running or diverged)
+    row.button("Reset", key="train_reset", on_click=reset, help="Back to step 0 with the same initial weights")
+    row.button("New seed", key="train_new_seed", on_click=new_seed, help="New data draw, split and initial weights")
+    with row.container(width=260):
+        st.slider("Steps per tick (and per Step)", 1, 500, session.DEFAULT_STEPS_PER_TICK, key=STEPS_KEY)
 
 
 def epochs_done(run: session.Run, snapshot) -> float:
