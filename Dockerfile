@@ -27,6 +27,7 @@ COPY lsoftmax ./lsoftmax
 RUN pip install -r requirements.txt && pip install --no-deps .
 
 COPY --chown=lab:lab app ./app
+COPY --chown=lab:lab lab ./lab
 COPY --chown=lab:lab assets ./assets
 COPY --chown=lab:lab .streamlit ./.streamlit
 

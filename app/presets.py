@@ -93,8 +93,8 @@ PRESETS = {
         "Ten evenly spaced classes, m = 2, |W1| = 1.7 against 2: the short class keeps only a thin wedge.",
     ),
     "figure2-live": Preset(
-        "Figure 2 live: blobs, compare m = 1,2,3,4", "train",
-        TrainSettings(dataset="blobs", compare_ms=(1, 2, 3, 4)).to_query(),
-        "Four models trained side by side on the same blobs: the feature wedges get thinner as m grows.",
+        "Figure 2 live: spiral, compare m = 1,2,3,4", "train",
+        TrainSettings(compare_ms=(1, 2, 3, 4)).to_query(),
+        "Four models trained side by side on the same spiral: the feature wedges get thinner as m grows.",
     ),
 }  # fmt: skip

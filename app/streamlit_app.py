@@ -36,6 +36,7 @@ navigation = st.navigation(
         ],
         "Train": [
             st.Page(PAGES / "train.py", title="Live training lab", icon=":material/model_training:", url_path="train"),
+            st.Page(PAGES / "digits.py", title="Real digits (Figure 2)", icon=":material/pin:", url_path="digits"),
         ],
     }
 )

@@ -25,15 +25,16 @@ from lsoftmax.settings import TrainSettings
 RUN_KEY = "train_run"  # st.session_state key of the Run
 TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
-DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
+DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
 ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
 MAX_TRAINING_TICKS = environment.int_setting("LSOFTMAX_MAX_TRAINING_TICKS", 2)  # per process
-# The trainer picks CUDA when present. These models are so small that a GPU runs them slower
-# than one CPU core (bench/train.py), so a deployment can pin the CPU with LSOFTMAX_DEVICE=cpu.
-FORCE_CPU = environment.choice_setting("LSOFTMAX_DEVICE", ("cpu", "cuda")) == "cpu"
+# The toy MLP runs on the CPU: measured (bench/train.py), an H200 runs it 5-8x slower than one
+# CPU core (it is launch-bound). LSOFTMAX_DEVICE=cuda forces CUDA (when present) to compare.
+# The digits CNN (lab/digits.py) is big enough to gain from CUDA and picks it when present.
+TOY_DEVICE = environment.choice_setting("LSOFTMAX_DEVICE", ("cpu", "cuda"), default="cpu")
 
 _training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
 _torch_threads = threading.local()
@@ -72,6 +73,7 @@ class Run:
     trainer: object  # lsoftmax.train.Trainer (imported lazily: torch is slow to import)
     running: bool = False
     feature_extent: float = 1.0  # half-width of the feature-space axes; grows with the features
+    model_extents: tuple = ()  # compare mode: each model's own half-width (their |x| can differ 10x)
     steps_per_second: float = 0.0  # training steps per wall-clock second while playing
     last_tick: float = 0.0  # time.perf_counter() of the last play tick
     skipped_ticks: int = 0  # play ticks that found every training slot busy
@@ -93,7 +95,7 @@ def new_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
     set_torch_threads_once()
     from lsoftmax.train import Trainer
 
-    trainer = Trainer(settings, data=data, device="cpu" if FORCE_CPU else None)
+    trainer = Trainer(settings, data=data, device=TOY_DEVICE)
     return Run(settings=settings, data_id=data_id, trainer=trainer)
 
 
@@ -207,6 +209,10 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
     """The figure inputs for every model of a snapshot (and the feature-axis extent in run)."""
     norms = np.hypot(snapshot.features[..., 0], snapshot.features[..., 1])
     run.feature_extent = next_extent(run.feature_extent, float(np.max(norms)) if norms.size else 1.0)
+    previous = run.model_extents if len(run.model_extents) == len(norms) else (1.0,) * len(norms)
+    run.model_extents = tuple(
+        next_extent(old, float(np.max(row)) if row.size else 1.0) for old, row in zip(previous, norms, strict=True)
+    )
     n_classes = snapshot.weights.shape[1]
     regions, features = [], []
     if playing:
@@ -251,6 +257,7 @@ class CustomData:
     labels: np.ndarray  # (N,) int classes 0..K-1
     name: str  # the file name
     digest: str  # identifies the content (a change of data restarts the run)
+    class_names: tuple = ()  # the file's labels in class order: class j + 1 is class_names[j]
 
     @property
     def n_classes(self) -> int:
@@ -259,11 +266,12 @@ class CustomData:
 
 def load_uploaded_csv(uploaded) -> CustomData:
     """Parse an uploaded file (anything with .name and .getvalue()); ValueError with the reason if bad."""
-    from lsoftmax.user_data import parse_points_csv
+    from lsoftmax.user_data import class_names, parse_points_csv
 
     content = uploaded.getvalue()
     inputs, labels = parse_points_csv(content)
-    return CustomData(inputs, labels, str(uploaded.name), hashlib.sha256(content).hexdigest()[:16])
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    return CustomData(inputs, labels, str(uploaded.name), digest, tuple(class_names(content)))
 
 
 # ------------------------------------------------------------------ settings <-> widgets <-> URL

@@ -27,10 +27,13 @@ class TrainSettings:
     """All settings of one training run (one model, or G models in compare mode)."""
 
     # --- data
-    dataset: str = "blobs"  # a key of lsoftmax.datasets.DATASETS, or "custom" for user data
+    # The defaults tell the paper's Figure-2 story at the page's pace (10 steps per tick): the
+    # spiral arms are mixed for the first ~200 steps, unravel by ~400, then (as lambda falls)
+    # each class's features fan out into a thinner wedge around W_j for larger m.
+    dataset: str = "spiral"  # a key of lsoftmax.datasets.DATASETS, or "custom" for user data
     n_samples: int = 600  # points generated, train and test together (2..20000)
-    noise: float = 0.1  # standard deviation of the Gaussian noise added to every point (>= 0)
-    n_classes: int = 4  # K, 2..10; datasets with a fixed K (moons, xor, gaussians) use theirs
+    noise: float = 0.05  # standard deviation of the Gaussian noise added to every point (>= 0)
+    n_classes: int = 3  # K, 2..10; datasets with a fixed K (moons, xor, gaussians) use theirs
     test_fraction: float = 0.25  # share of the points held out for the test set, in [0.05, 0.9]
     seed: int = 0  # data, split, initial weights and batch order all derive from it (>= 0)
     # --- network: input(2) -> hidden layers -> Linear(width, 2) features (no bias, no activation)
@@ -52,7 +55,7 @@ class TrainSettings:
     lambda_min: float = 0.0  # floor of either schedule; 0.5 to 10 steadies hard data
     # --- optimiser
     optimizer: str = "adam"  # "adam" | "sgd" (SGD with momentum)
-    learning_rate: float = 0.01  # step size, (0, 10]
+    learning_rate: float = 0.003  # step size, (0, 10]
     momentum: float = 0.9  # SGD momentum, [0, 1)
     weight_decay: float = 5e-4  # L2 penalty on the weight matrices (not biases, PReLU or BatchNorm), >= 0
     batch_size: int = 32  # points per step, 1..1024, drawn from a fresh shuffle of the train set each epoch

@@ -89,16 +89,23 @@ def _quote(label: str | int | float) -> str:
     return repr(label if len(label) <= LABEL_QUOTE else label[: LABEL_QUOTE - 1] + "…")
 
 
-def _class_numbers(labels: list[str]) -> np.ndarray:
-    """Labels as 0..K-1, in sorted order of the distinct labels."""
+def _class_keys(labels: list[str]) -> tuple[list, list]:
+    """Each label's sort key (a number when every label is one, "1" and "1.0" alike, else the text)
+    and the distinct keys, sorted."""
     as_numbers = [_label_number(label) for label in labels]
     keys = as_numbers if all(value is not None for value in as_numbers) else labels
-    distinct = sorted(set(keys))
+    return keys, sorted(set(keys))
+
+
+def _class_numbers(labels: list[str]) -> np.ndarray:
+    """Labels as 0..K-1, in sorted order of the distinct labels."""
+    keys, distinct = _class_keys(labels)
     if not MIN_CLASSES <= len(distinct) <= MAX_CLASSES:
+        noun = "class" if len(distinct) == 1 else "classes"
         shown = ", ".join(_quote(label) for label in distinct[:MAX_CLASSES])
         more = ", …" if len(distinct) > MAX_CLASSES else ""
         raise ValueError(
-            f"The data has {len(distinct)} classes ({shown}{more}); between {MIN_CLASSES} and {MAX_CLASSES} are needed."
+            f"The data has {len(distinct)} {noun} ({shown}{more}); between {MIN_CLASSES} and {MAX_CLASSES} are needed."
         )
     index = {key: number for number, key in enumerate(distinct)}
     classes = np.array([index[key] for key in keys], dtype=np.int64)
@@ -106,7 +113,8 @@ def _class_numbers(labels: list[str]) -> np.ndarray:
     if counts.min() < MIN_PER_CLASS:
         small = [_quote(distinct[j]) for j in np.flatnonzero(counts < MIN_PER_CLASS)]
         raise ValueError(
-            f"Class {', '.join(small)} has fewer than {MIN_PER_CLASS} points; "
+            f"{'Class' if len(small) == 1 else 'Classes'} {', '.join(small)} "
+            f"{'has' if len(small) == 1 else 'have'} fewer than {MIN_PER_CLASS} points; "
             f"every class needs at least {MIN_PER_CLASS}."
         )
     return classes
@@ -129,3 +137,9 @@ def parse_points_csv(data: bytes | str) -> tuple[np.ndarray, np.ndarray]:
     )
     labels = _class_numbers([fields[2] for _, fields in rows])
     return points.astype(np.float32), labels
+
+
+def class_names(data: bytes | str) -> list[str]:
+    """The distinct labels of a points CSV in class order: class j + 1 (0-based j) is names[j]."""
+    _, distinct = _class_keys([fields[2] for _, fields in _rows(_decode(data))])
+    return [str(key) for key in distinct]

@@ -34,6 +34,8 @@ HISTORY_SERIES = (  # (history key, panel, label, dash)
     ("test_acc", 1, "test", "dot"),
     ("lambda", 2, "lambda", "solid"),
 )
+LAMBDA_COLOR = "#888888"  # lambda drawn over the loss curves
+MIN_STEP_AXIS = 100  # the step axes span at least 0..this, so a lone first point is not a vertical line
 MODEL_COLORS = ("#444444", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")  # compare mode: one per model
 
 
@@ -389,11 +391,13 @@ def single_figure(region: RegionScene, feature: FeatureScene, feature_extent: fl
 
 
 def compare_figure(
-    regions: list[RegionScene], features: list[FeatureScene], feature_extent: float, height: int | None = None
+    regions: list[RegionScene], features: list[FeatureScene], feature_extent, height: int | None = None
 ) -> dict:
     """Several models on one step counter: feature spaces side by side, decision regions below if given.
 
     regions is empty (features only: about half the drawing cost) or one per model.
+    feature_extent: one half-width for every panel, or one per model (each panel scaled to its
+    own model, so a model with small |x| is not a dot in the middle of another's range).
     """
     count = len(features)
     if count == 0 or len(regions) not in (0, count):
@@ -402,12 +406,16 @@ def compare_figure(
     data, layout = [], _base_layout(height)
     layout.update(margin={"l": 40, "r": 10, "t": 30, "b": 30}, showlegend=False, annotations=[])
     feature_rows = (0.52, 1.0) if regions else (0.0, 1.0)
-    feature_range = [-feature_extent, feature_extent]
-    for column, (domain, feature) in enumerate(zip(_columns(count, 0.04), features, strict=True)):
-        # tick labels on the first column only: they would run into the neighbouring panels
-        data += feature_traces(feature, feature_extent, column + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
-        layout.update(_axes_layout(column + 1, domain, feature_rows, feature_range, feature_range, column == 0))
-        layout["annotations"].append(panel_title(column + 1, f"features, {feature.title}"))
+    extents = list(feature_extent) if np.ndim(feature_extent) else [feature_extent] * count
+    if len(extents) != count:
+        raise ValueError(f"feature_extent must be one number or one per model ({count}), got {len(extents)}")
+    for column, (domain, feature, extent) in enumerate(zip(_columns(count, 0.04), features, extents, strict=True)):
+        # tick labels on the first column only (they would run into the neighbouring panels);
+        # each title states its own panel's half-width instead
+        data += feature_traces(feature, extent, column + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
+        span = [-extent, extent]
+        layout.update(_axes_layout(column + 1, domain, feature_rows, span, span, column == 0))
+        layout["annotations"].append(panel_title(column + 1, f"features, {feature.title} (±{extent:g})"))
         if regions:
             bottom = count + column + 1
             data += region_traces(regions[column], bottom, point_limit=COMPARE_POINT_LIMIT)
@@ -466,7 +474,60 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
     layout["yaxis"]["type"] = "log" if losses.size and np.all(losses[np.isfinite(losses)] > 0) else "linear"
     layout["yaxis2"]["range"] = [0, 1.02]
     layout["yaxis3"]["type"] = "log" if lambdas.size and np.all(lambdas > 0) else "linear"
-    return {"data": history_traces(history, model_names), "layout": layout}
+    for name, values in (("yaxis", losses), ("yaxis3", lambdas)):
+        if layout[name]["type"] == "log" and _decades(values) >= 1.0:
+            layout[name]["dtick"] = 1  # one label per power of ten: minor labels would overlap
+    last_step = float(np.max(history["step"])) if np.size(history["step"]) else 0.0
+    if last_step < MIN_STEP_AXIS:  # a lone point at step 0 would get a -1..1 axis
+        for suffix in ("", "2", "3"):
+            layout[f"xaxis{suffix}"]["range"] = [0, MIN_STEP_AXIS]
+    # lambda again on the loss panel (right axis): a margin loss that rises as lambda falls is seen to follow it
+    layout["yaxis4"] = {
+        "overlaying": "y",
+        "side": "right",
+        "type": layout["yaxis3"]["type"],
+        "showgrid": False,
+        "showticklabels": False,  # its values are on the lambda panel; here only its shape matters
+    }
+    data = history_traces(history, model_names)
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "xaxis": "x",
+            "yaxis": "y4",
+            "x": np.asarray(history["step"], dtype=np.float32),
+            "y": np.asarray(history["lambda"], dtype=np.float32).reshape(np.size(history["step"]), -1)[:, 0],
+            "name": "lambda (shape)",
+            "line": {"color": LAMBDA_COLOR, "dash": "dash", "width": 1.5},
+            "hoverinfo": "skip",
+        }
+    )
+    return {"data": data, "layout": layout}
+
+
+def _decades(values: np.ndarray) -> float:
+    """How many powers of ten the positive finite values span."""
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.log10(values.max() / values.min())) if values.size else 0.0
+
+
+def numbers_table(snapshot, model_names: list[str], epoch: float) -> list[dict]:
+    """The latest numbers beside the curves, one row per model: losses (4 digits) and accuracies."""
+    return [
+        {
+            "model": name,
+            "step": f"{snapshot.step:,}",
+            "epoch": f"{epoch:,.1f}",
+            "lambda": f"{snapshot.lambdas[g]:.3g}",
+            "train loss (margin)": f"{snapshot.train_loss[g]:.4f}",
+            "train loss (plain)": f"{snapshot.train_plain_loss[g]:.4f}",
+            "test loss": f"{snapshot.test_loss[g]:.4f}",
+            "train accuracy": f"{snapshot.train_acc[g]:.1%}",
+            "test accuracy": f"{snapshot.test_acc[g]:.1%}",
+        }
+        for g, name in enumerate(model_names)
+    ]
 
 
 def angle_table(angles: list, model_names: list[str]) -> list[dict]:

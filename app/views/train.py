@@ -7,13 +7,22 @@ redraws the live charts in place. Every setting is in the URL.
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 
+import numpy as np
 import streamlit as st
 
 from app import lost_run, notices
 from app import training_session as session
-from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
+from app.figures.training import (
+    angle_table,
+    compare_figure,
+    history_figure,
+    model_table,
+    numbers_table,
+    single_figure,
+)
 from app.links import page_url, repeated_keys
 from app.live_chart import live_chart
 from lsoftmax.datasets import DATASETS
@@ -24,6 +33,8 @@ CUSTOM_KEY = "train_custom_data"  # the parsed CSV (session.CustomData)
 CSV_ERROR_KEY = "train_csv_error"
 STEPS_KEY = "train_steps_per_tick"
 REGIONS_KEY = "train_compare_regions"  # compare mode also draws each model's input space
+SHOW_TEST_KEY = "train_show_test"  # draw the held-out points
+DISCRETE_KEY = "train_discretise"  # decision regions as flat class colours
 # Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
 UI_LIMITS = {"n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0)}
 
@@ -120,7 +131,14 @@ def data_panel() -> None:
         "Points (train + test)", *UI_LIMITS["n_samples"], step=50, key=key("n_samples"), disabled=not generated
     )
     st.number_input("Noise", *UI_LIMITS["noise"], step=0.05, key=key("noise"), disabled=not generated)
-    st.number_input("Classes K", 2, 10, key=key("n_classes"), disabled=not generated or fixed_k)
+    if generated and not fixed_k:
+        st.number_input("Classes K", 2, 10, key=key("n_classes"))
+    else:  # K is the data's: show it (the n_classes setting is kept for datasets that use it)
+        real_k = custom.n_classes if not generated else spec.min_classes
+        st.number_input("Classes K", 2, 10, value=real_k, disabled=True, help="set by the data")
+    if not generated and custom.class_names:
+        mapping = ", ".join(f"{name} = class {j + 1}" for j, name in enumerate(custom.class_names))
+        st.text(f"Labels: {mapping}")  # the user's text, shown as text
     st.slider("Test fraction", 0.05, 0.9, step=0.05, key=key("test_fraction"))
     st.number_input("Seed", 0, 2**31 - 1, key=key("seed"))
     st.file_uploader(
@@ -139,7 +157,15 @@ def model_panel() -> None:
 
 def loss_panel() -> None:
     """m and the lambda schedule (only the active schedule's parameters are shown)."""
-    st.slider("Margin m", 1, MAX_MARGIN, key=key("m"), help="1 is plain softmax")
+    comparing = bool(st.session_state.get(key("compare_ms")))
+    st.slider(
+        "Margin m",
+        1,
+        MAX_MARGIN,
+        key=key("m"),
+        disabled=comparing,
+        help="Compare mode trains one model per m chosen under Compare" if comparing else "1 is plain softmax",
+    )
     kind = st.radio("Lambda schedule", LAMBDA_KINDS, key=key("lambda_kind"), horizontal=True)
     if kind == "power":
         st.number_input("lambda base", 0.0, 1e6, key=key("lambda_base"), format="%g")
@@ -169,11 +195,18 @@ def compare_panel() -> None:
     st.toggle("Decision regions of every model (slower to draw)", key=REGIONS_KEY)
 
 
+def view_panel() -> None:
+    """What the charts show (nothing here restarts the run)."""
+    st.toggle("Show test data", value=True, key=SHOW_TEST_KEY, help="open circles: points held out for testing")
+    st.toggle("Discretise output", value=False, key=DISCRETE_KEY, help="decision regions without confidence shading")
+
+
 def sidebar() -> None:
     """Every setting, in expanders."""
     with st.sidebar:
         for title, panel, expanded in (
             ("Data", data_panel, True),
+            ("View", view_panel, False),
             ("Loss", loss_panel, True),
             ("Compare", compare_panel, True),
             ("Network", model_panel, False),
@@ -188,14 +221,22 @@ def sidebar() -> None:
 
 def buttons(run: session.Run) -> None:
     """Play, Pause, Step, Reset, New seed (callbacks outside the fragment) and steps per tick."""
-    columns = st.columns([1, 1, 1, 2, 1.2, 2.5], vertical_alignment="bottom")
     diverged = run.trainer.diverged is not None
-    columns[0].button("Play", key="train_play", on_click=play, disabled=run.running or diverged, type="primary")
-    columns[1].button("Pause", key="train_pause", on_click=pause, disabled=not run.running)
-    columns[2].button("Step", key="train_step", on_click=step, disabled=run.running or diverged)
-    columns[3].button("Reset (same initial weights)", key="train_reset", on_click=reset)
-    columns[4].button("New seed", key="train_new_seed", on_click=new_seed)
-    columns[5].slider("Steps per tick (and per Step)", 1, 500, session.DEFAULT_STEPS_PER_TICK, key=STEPS_KEY)
+    # a wrapping row of content-wide buttons: no label is cut short on a projector or a phone
+    row = st.container(horizontal=True, wrap=True, key="train_buttons", vertical_alignment="bottom")
+    row.button("Play", key="train_play", on_click=play, disabled=run.running or diverged, type="primary")
+    row.button("Pause", key="train_pause", on_click=pause, disabled=not run.running)
+    row.button("Step", key="train_step", on_click=step, disabled=run.running or diverged)
+    row.button("Reset", key="train_reset", on_click=reset, help="Back to step 0 with the same initial weights")
+    row.button("New seed", key="train_new_seed", on_click=new_seed, help="New data draw, split and initial weights")
+    with row.container(width=260):
+        st.slider("Steps per tick (and per Step)", 1, 500, session.DEFAULT_STEPS_PER_TICK, key=STEPS_KEY)
+
+
+def epochs_done(run: session.Run, snapshot) -> float:
+    """Passes over the training set so far (each step draws batch_size training points)."""
+    train_count = max(1, int((~snapshot.is_test).sum()))
+    return snapshot.step * min(run.settings.batch_size, train_count) / train_count
 
 
 def status_line(run: session.Run, snapshot) -> None:
@@ -205,10 +246,31 @@ def status_line(run: session.Run, snapshot) -> None:
     accuracy = " · ".join(
         f"m = {m}: test acc {acc:.0%}" for m, acc in zip(snapshot.margins, snapshot.test_acc, strict=True)
     )
+    epoch = epochs_done(run, snapshot)
     with st.container(key="train_status"):
-        st.markdown(f"Training on **{device}** · step **{snapshot.step:,}**{speed} · {accuracy}")
+        st.markdown(
+            f"Training on **{device}** · epoch **{epoch:,.1f}** · step **{snapshot.step:,}**{speed} · {accuracy}"
+        )
     if run.skipped_ticks:
         st.caption(f"The server is busy: {run.skipped_ticks} ticks redrew without training.")
+
+
+def as_viewed(regions: list, features: list) -> tuple[list, list]:
+    """The scenes as the View toggles ask: without test points, and/or with flat decision colours."""
+    show_test = st.session_state.get(SHOW_TEST_KEY, True)
+    discrete = st.session_state.get(DISCRETE_KEY, False)
+    if not show_test:
+        regions = [without_test_points(scene, ("inputs", "labels", "is_test")) for scene in regions]
+        features = [without_test_points(scene, ("features", "labels", "is_test")) for scene in features]
+    if discrete:
+        regions = [dataclasses.replace(scene, grid_confidence=np.ones_like(scene.grid_confidence)) for scene in regions]
+    return regions, features
+
+
+def without_test_points(scene, fields: tuple[str, ...]):
+    """A copy of a scene keeping only its training points."""
+    keep = ~np.asarray(scene.is_test, dtype=bool)
+    return dataclasses.replace(scene, **{name: np.asarray(getattr(scene, name))[keep] for name in fields})
 
 
 def live_views(run: session.Run, steps_per_tick: int) -> None:
@@ -221,13 +283,14 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
     run.snapshot = snapshot
     count = len(snapshot.margins)
     regions, features = session.scenes(run, snapshot, playing=run.running)
+    regions, features = as_viewed(regions, features)
     status_line(run, snapshot)
     if run.trainer.diverged:
         st.error(run.trainer.diverged)
     if count == 1:
         figure, height = single_figure(regions[0], features[0], run.feature_extent), 470
     else:
-        figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.feature_extent)
+        figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.model_extents)
         height = figure["layout"]["height"]
     live_chart(figure, key=f"train_views_{count}_{height}", height=height, step=snapshot.step)
 
@@ -237,6 +300,8 @@ def slow_views(run: session.Run) -> None:
     snapshot = run.snapshot or run.trainer.snapshot(session.GRID_RESOLUTION)
     names = [f"m = {m}" for m in snapshot.margins]
     live_chart(history_figure(run.trainer.history(), names), key="train_history", height=260, step=snapshot.step)
+    with st.container(key="train_numbers"):
+        st.table(numbers_table(snapshot, names, epochs_done(run, snapshot)), hide_index=True)
     left, right = st.columns([3, 2])
     left.table(angle_table(snapshot.angles, names), hide_index=True)
     right.table(model_table(snapshot.angles, names), hide_index=True)
@@ -248,6 +313,22 @@ def share_link(settings: TrainSettings) -> None:
     base = page_url(st.context.url or "", st.get_option("server.baseUrlPath") or "", "train")
     with st.expander("Link to these settings"):
         st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+
+
+def restart_notice(previous: session.Run, run: session.Run) -> None:
+    """Say that (and why) the run went back to step 0."""
+    changed = [
+        field.name
+        for field in dataclasses.fields(run.settings)
+        if getattr(previous.settings, field.name) != getattr(run.settings, field.name)
+    ]
+    if previous.data_id != run.data_id:
+        changed.append("the data")
+    was = f" (it was at step {previous.trainer.step:,})" if previous.trainer.step else ""
+    with st.container(key="train_restarted"):
+        st.info(
+            f"Restarted at step 0: {', '.join(changed) or 'the settings'} changed{was}.", icon=":material/restart_alt:"
+        )
 
 
 def page() -> None:
@@ -276,7 +357,10 @@ def page() -> None:
         notices.error(f"{problem}. Keeping the previous settings.")
     custom = st.session_state.get(CUSTOM_KEY)
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
+    previous = session.current_run()
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
+    if previous is not None and run is not previous:
+        restart_notice(previous, run)
     started = run.running or run.trainer.step > 0
     session.write_link(settings, lost_run.marker(started))
     with top:

@@ -1,6 +1,7 @@
 """Live training figures: checked against slow loops and the exact geometry, and validated by plotly."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -168,17 +169,29 @@ def test_compare_figure_has_one_column_per_model():
     figure = training.compare_figure([region_scene()] * 3, models, feature_extent=5.0)
     validated = go.Figure(figure)
     titles = [annotation.text for annotation in validated.layout.annotations]
-    assert titles[::2] == ["features, m = 1", "features, m = 2", "features, m = 4"]
+    assert titles[::2] == ["features, m = 1 (±5)", "features, m = 2 (±5)", "features, m = 4 (±5)"]
     assert validated.layout.yaxis4.scaleanchor == "x4" and validated.layout.xaxis4.range == (-2.0, 2.0)
     assert {trace.xaxis for trace in validated.data} == {f"x{i}" if i > 1 else "x" for i in range(1, 7)}
     with pytest.raises(ValueError, match="regions empty or as many"):
         training.compare_figure([region_scene()], models, feature_extent=5.0)
 
 
+def test_compare_panels_can_each_have_their_own_range():
+    models = [feature_scene(m=m) for m in (1, 4)]
+    validated = go.Figure(training.compare_figure([], models, feature_extent=[80.0, 3.0]))
+    assert validated.layout.xaxis.range == (-80.0, 80.0) and validated.layout.yaxis2.range == (-3.0, 3.0)
+    assert validated.layout.annotations[1].text == "features, m = 4 (±3)"
+    with pytest.raises(ValueError, match="one per model"):
+        training.compare_figure([], models, feature_extent=[1.0, 2.0, 3.0])
+
+
 def test_compare_figure_without_regions_draws_features_only():
     models = [feature_scene(m=m) for m in (1, 4)]
     validated = go.Figure(training.compare_figure([], models, feature_extent=5.0))
-    assert [annotation.text for annotation in validated.layout.annotations] == ["features, m = 1", "features, m = 4"]
+    assert [annotation.text for annotation in validated.layout.annotations] == [
+        "features, m = 1 (±5)",
+        "features, m = 4 (±5)",
+    ]
     assert {trace.xaxis for trace in validated.data} == {"x", "x2"}
     assert not [trace for trace in validated.data if trace.type == "heatmap"]
     assert validated.layout.height == training.COMPARE_HEIGHTS[0]
@@ -192,15 +205,54 @@ def test_history_figure_draws_every_series(model_count):
     names = [f"m = {m}" for m in range(1, model_count + 1)]
     figure = training.history_figure(history, names)
     validated = go.Figure(figure)
-    assert len(validated.data) == len(training.HISTORY_SERIES) * model_count
+    assert len(validated.data) == len(training.HISTORY_SERIES) * model_count + 1  # + lambda on the loss panel
     for (_, panel, *_), trace in zip(
-        [series for series in training.HISTORY_SERIES for _ in range(model_count)], figure["data"], strict=True
+        [series for series in training.HISTORY_SERIES for _ in range(model_count)], figure["data"][:-1], strict=True
     ):
         assert trace["xaxis"] == ("x" if panel == 0 else f"x{panel + 1}")
+    overlay = validated.data[-1]
+    assert overlay.yaxis == "y4" and validated.layout.yaxis4.overlaying == "y"
+    np.testing.assert_allclose(overlay.y, history["lambda"][:, 0], rtol=1e-6)
     np.testing.assert_allclose(figure["data"][0]["y"], history["train_loss"][:, 0], rtol=1e-6)
     assert validated.layout.yaxis.type == "log" and validated.layout.yaxis3.type == "log"
     history["lambda"][3] = 0.0  # a schedule that reaches zero cannot use a log axis
     assert go.Figure(training.history_figure(history, names)).layout.yaxis3.type == "linear"
+
+
+def test_history_at_step_zero_has_a_sane_step_axis_and_log_axes_label_only_decades():
+    one_row = {"step": np.array([0]), **{key: np.array([[0.7]]) for key, *_ in training.HISTORY_SERIES}}
+    layout = go.Figure(training.history_figure(one_row, ["m = 4"])).layout
+    assert layout.xaxis.range == (0, training.MIN_STEP_AXIS) and layout.xaxis3.range == (0, training.MIN_STEP_AXIS)
+    steps = np.array([0, 500, 1000])
+    wide = {"step": steps, **{key: np.array([[1000.0], [1.0], [0.01]]) for key, *_ in training.HISTORY_SERIES}}
+    layout = go.Figure(training.history_figure(wide, ["m = 4"])).layout
+    assert layout.xaxis.range is None  # past the first rows the axis follows the data
+    assert layout.yaxis.dtick == 1 and layout.yaxis3.dtick == 1
+
+
+def test_numbers_table_has_the_latest_values_per_model():
+    snapshot = SimpleNamespace(
+        step=1234,
+        lambdas=np.array([0.5, 0.5]),
+        train_loss=np.array([0.123456, 0.9]),
+        train_plain_loss=np.array([0.1, 0.2]),
+        test_loss=np.array([0.25, 0.3]),
+        train_acc=np.array([0.987, 1.0]),
+        test_acc=np.array([0.95, 0.5]),
+    )
+    rows = training.numbers_table(snapshot, ["m = 1", "m = 4"], epoch=3.25)
+    assert rows[0] == {
+        "model": "m = 1",
+        "step": "1,234",
+        "epoch": "3.2",
+        "lambda": "0.5",
+        "train loss (margin)": "0.1235",
+        "train loss (plain)": "0.1000",
+        "test loss": "0.2500",
+        "train accuracy": "98.7%",
+        "test accuracy": "95.0%",
+    }
+    assert rows[1]["test accuracy"] == "50.0%"
 
 
 def test_angle_tables_show_the_stats():

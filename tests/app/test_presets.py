@@ -76,7 +76,7 @@ def test_training_preset_round_trips_and_opens_the_page_without_notice(name):
     preset = PRESETS[name]
     settings, problems = TrainSettings.from_query(preset.query)
     assert problems == []
-    assert settings.compare_ms == (1, 2, 3, 4) and settings.dataset == "blobs"
+    assert settings.compare_ms == (1, 2, 3, 4) and settings.dataset == "spiral"
     at = open_preset(preset)
     assert not at.exception, at.exception
     assert not at.warning, [w.value for w in at.warning]

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from app import training_session as session
 from app.live_chart import unpack_message
 from app.live_chart.encoding import decode_typed_array
+from lsoftmax.settings import TrainSettings
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "train.py")
 GOOD_CSV = b"x,y,label\n" + b"".join(f"{i % 5},{i % 3 - (i % 2) * 4},{i % 2}\n".encode() for i in range(20))
@@ -129,7 +130,8 @@ def test_a_link_sets_the_controls_and_compare_mode():
     assert at.multiselect(key="ts_compare_ms").value == [1, 3]
     assert at.selectbox(key="ts_dataset").value == "moons"
     titles = [annotation["text"] for annotation in views(at)["figure"]["layout"]["annotations"]]
-    assert "features, m = 1" in titles and "features, m = 3" in titles
+    assert any(title.startswith("features, m = 1 (±") for title in titles)
+    assert any(title.startswith("features, m = 3 (±") for title in titles)
     assert not at.warning
 
 
@@ -178,7 +180,7 @@ def test_a_bad_csv_shows_the_message_and_keeps_the_model():
     assert not at.exception
     messages = [error.value for error in at.error]
     assert any(message.startswith("bad.csv:") and "previous data" in message for message in messages), messages
-    assert at.selectbox(key="ts_dataset").value == "blobs"
+    assert at.selectbox(key="ts_dataset").value == TrainSettings().dataset
     assert step_count(at) == before
 
 
@@ -295,17 +297,17 @@ def test_torch_threads_are_one_in_every_script_thread(threads_before):
 def test_a_link_to_custom_data_without_the_csv_says_so_and_uses_a_generated_dataset():
     at = start(dataset="custom")
     assert any("CSV" in warning.value for warning in at.warning)
-    assert at.selectbox(key="ts_dataset").value == "blobs"
+    assert at.selectbox(key="ts_dataset").value == TrainSettings().dataset
     assert step_count(at) == 0
 
 
-@pytest.mark.parametrize(("value", "forced"), [("cpu", True), (" CPU ", True), ("cuda", False), ("", False)])
-def test_lsoftmax_device_cpu_pins_the_cpu(monkeypatch, value, forced):
+@pytest.mark.parametrize(("value", "device"), [("cpu", "cpu"), ("", "cpu"), ("cuda", "cuda"), (" CUDA ", "cuda")])
+def test_the_toy_model_runs_on_the_cpu_unless_cuda_is_forced(monkeypatch, value, device):
     import importlib
 
     monkeypatch.setenv("LSOFTMAX_DEVICE", value)
     try:
-        assert importlib.reload(session).FORCE_CPU is forced
+        assert device == importlib.reload(session).TOY_DEVICE
     finally:
         monkeypatch.delenv("LSOFTMAX_DEVICE")
         importlib.reload(session)

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from lsoftmax.user_data import MAX_BYTES, MAX_ROWS, MAX_UPLOAD_MB, parse_points_csv
+from lsoftmax.user_data import MAX_BYTES, MAX_ROWS, MAX_UPLOAD_MB, class_names, parse_points_csv
 
 GOOD = "x,y,label\n0.5,1.0,0\n-1,2,1\n3,-4.5,0\n1e-3,0,1\n2,2,0\n\n5,5,1\n"
 
@@ -64,9 +64,10 @@ def _rows(count, classes=2):
         ("1,2,0\n1,2,\n", "Line 2: the label is empty"),
         ("x,y,label\n", "no data rows"),
         ("", "no data rows"),
-        (_rows(9, classes=1), "1 classes"),
+        (_rows(9, classes=1), "The data has 1 class \\(0\\)"),
         (_rows(60, classes=11), "11 classes"),
         ("0,0,0\n1,1,0\n2,2,0\n3,3,1\n4,4,1\n", "Class 1 has fewer than 3 points"),
+        ("0,0,0\n1,1,0\n2,2,0\n3,3,1\n4,4,2\n", "Classes 1, 2 have fewer than 3 points"),
         (_rows(MAX_ROWS + 1), f"at most {MAX_ROWS}"),
         ("1,2,0\n" * (MAX_BYTES // 6 + 1), f"at most {MAX_UPLOAD_MB} MB"),
         (b"1,2,0\n\xff\xfe,1,1\n", "not UTF-8"),
@@ -107,3 +108,8 @@ def test_numpy_only_modules_load_neither_torch_nor_the_front_end():
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_class_names_follow_the_class_order():
+    assert class_names("x,y,label\n0,0,dog\n1,1,cat\n2,2,bird\n3,3,cat\n") == ["bird", "cat", "dog"]
+    assert class_names("0,0,10\n1,1,9\n2,2,10\n") == ["9", "10"]  # integers sort as numbers
