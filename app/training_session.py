@@ -1,12 +1,22 @@
 """Session plumbing of the live training page: one Run (a Trainer and its view state) per session.
 
 Per-user mutable things live in st.session_state (streamlit-notes.md); what is shared by the
-process is thread-safe: a semaphore capping concurrent training ticks, and a once-only
-torch.set_num_threads(1). Nothing here draws; app/views/train.py does.
+process is thread-safe: the turns (a first-come, first-served queue for the compute of a tick)
+and a once-only torch.set_num_threads(1). Nothing here draws; app/views/train.py does.
+
+Why turns: every session's ticks run in a thread of their own, and numpy and torch release
+the GIL inside each operation. With many threads computing at once, each of those releases
+hands the GIL to another thread and takes up to a switch interval (5 ms) to get it back, so a
+training tick of a few hundred small operations took seconds: the old try-once semaphore was
+then always held, and the sessions that found it taken never trained (16 sessions: 15 stalled).
+Now a tick waits for its turn (the wait holds no GIL), computes alone, and the training part
+of a turn shrinks as more sessions play, so each of N sessions gets about 1/N of the process.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import hashlib
 import math
@@ -25,6 +35,9 @@ from lsoftmax.settings import TrainSettings
 RUN_KEY = "train_run"  # st.session_state key of the Run
 TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
+MIN_TICK_BUDGET_SECONDS = 0.002  # the least a play tick trains when many sessions share the process
+TURN_WAIT_SECONDS = 5.0  # a tick that waited this long for its turn gives up (redraws nothing)
+PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as playing
 DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
 GRID_RESOLUTION = 60  # decision grid cells per side
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
@@ -35,8 +48,84 @@ MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2
 # than one CPU core (bench/train.py), so a deployment can pin the CPU with LSOFTMAX_DEVICE=cpu.
 FORCE_CPU = os.environ.get("LSOFTMAX_DEVICE", "").strip().lower() == "cpu"
 
-_training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
 _torch_threads = threading.local()
+
+
+class Turns:
+    """`count` turns at a time, given first come, first served (a lock or semaphore is not fair).
+
+    A waiting thread sleeps on a condition (it holds no GIL); a thread whose wait exceeds
+    its timeout leaves the queue, so one stuck turn cannot stall the others for ever.
+    """
+
+    def __init__(self, count: int):
+        self._condition = threading.Condition()
+        self._free = count
+        self._queue: collections.deque = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for a turn (in arrival order) for at most `timeout` seconds (math.inf: no limit); True when granted."""
+        ticket = object()
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            self._queue.append(ticket)
+            while not (self._free > 0 and self._queue[0] is ticket):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._queue.remove(ticket)
+                    self._condition.notify_all()
+                    return False
+                self._condition.wait(min(left, 60.0))
+            self._queue.popleft()
+            self._free -= 1
+            self._condition.notify_all()  # the next in line may take another free turn
+            return True
+
+    def release(self) -> None:
+        with self._condition:
+            self._free += 1
+            self._condition.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        """Threads queued for a turn now."""
+        return len(self._queue)
+
+
+_turns = Turns(MAX_TRAINING_TICKS)
+_playing: dict[int, float] = {}  # id(run) -> time.monotonic() of its last play tick
+_playing_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def turn(timeout: float = TURN_WAIT_SECONDS):
+    """Hold one of the process's turns for the block (yields False, without one, after `timeout`).
+
+    Everything a tick computes (training, snapshot, figures, encoding) belongs in a turn;
+    Streamlit calls (st.*) belong after it.
+    """
+    granted = _turns.acquire(timeout)
+    try:
+        yield granted
+    finally:
+        if granted:
+            _turns.release()
+
+
+def playing_sessions(run: Run | None = None) -> int:
+    """Sessions of this process that played a tick within PLAYING_WINDOW_SECONDS (marks `run` as one)."""
+    now = time.monotonic()
+    with _playing_lock:
+        if run is not None:
+            _playing[id(run)] = now
+        for key in [key for key, seen in _playing.items() if now - seen > PLAYING_WINDOW_SECONDS]:
+            del _playing[key]
+        return max(1, len(_playing))
+
+
+def tick_budget(playing: int) -> float:
+    """Training seconds of one play tick when `playing` sessions share the process."""
+    return max(MIN_TICK_BUDGET_SECONDS, TICK_BUDGET_SECONDS / max(1, playing))
 
 
 def set_torch_threads_once() -> None:
@@ -74,7 +163,9 @@ class Run:
     feature_extent: float = 1.0  # half-width of the feature-space axes; grows with the features
     steps_per_second: float = 0.0  # training steps per wall-clock second while playing
     last_tick: float = 0.0  # time.perf_counter() of the last play tick
-    skipped_ticks: int = 0  # play ticks that found every training slot busy
+    skipped_ticks: int = 0  # play ticks in a row that trained nothing (no turn within TURN_WAIT_SECONDS)
+    step_seconds: float = 0.0  # measured seconds per training step (sizes the first chunk of a tick)
+    payloads: dict = field(default_factory=dict)  # chart key -> the last payload sent (a tick without news resends it)
     arcs: dict[int, Arcs] = field(default_factory=dict)  # per model index
     snapshot: object = None  # the last lsoftmax.train.Snapshot drawn (the slow views reuse it)
 
@@ -84,7 +175,7 @@ class TickOutcome:
     """What one play tick or Step did."""
 
     steps: int  # steps trained
-    busy: bool  # skipped: the process was already training MAX_TRAINING_TICKS runs
+    busy: bool  # skipped: no turn came within TURN_WAIT_SECONDS
     diverged: str | None  # the trainer's message when it diverged
 
 
@@ -113,34 +204,50 @@ def current_run() -> Run | None:
     return st.session_state.get(RUN_KEY)
 
 
-def train_steps(run: Run, steps: int, budget_seconds: float | None = None) -> TickOutcome:
-    """Train up to `steps` (all of them when budget_seconds is None), if a training slot is free."""
-    if not _training_slots.acquire(blocking=False):
-        run.skipped_ticks += 1
-        return TickOutcome(0, True, None)
-    try:
-        done = _train_within(run.trainer, steps, budget_seconds)
-    finally:
-        _training_slots.release()
+def train_steps(run: Run, steps: int, budget_seconds: float | None = None, *, in_turn: bool = False) -> TickOutcome:
+    """Train up to `steps` (all of them when budget_seconds is None) in this process's next turn.
+
+    `in_turn`: the caller already holds a turn (a play tick holds one for all its compute).
+    """
+    if not in_turn:
+        with turn() as granted:
+            if not granted:
+                run.skipped_ticks += 1
+                return TickOutcome(0, True, None)
+            return train_steps(run, steps, budget_seconds, in_turn=True)
+    done = _train_within(run, steps, budget_seconds)
+    run.skipped_ticks = 0
     diverged = run.trainer.diverged
     if diverged is not None:
         run.running = False
     return TickOutcome(done, False, diverged)
 
 
-def _train_within(trainer, steps: int, budget_seconds: float | None) -> int:
-    """Train in chunks sized from the measured step time until `steps` or the budget is reached."""
-    began, done, chunk = time.perf_counter(), 0, min(steps, 8)
+def _train_within(run: Run, steps: int, budget_seconds: float | None) -> int:
+    """Train in chunks sized from the measured step time until `steps` or the budget is reached.
+
+    The first chunk is sized from the run's last measured step time (one step when unknown),
+    so a heavy network does not overrun the budget by a fixed number of steps.
+    """
+    trainer = run.trainer
+    began, done = time.perf_counter(), 0
+    if budget_seconds is None:
+        chunk = steps
+    elif run.step_seconds:
+        chunk = max(1, min(steps, int(budget_seconds / run.step_seconds)))
+    else:
+        chunk = 1
     while done < steps:
         report = trainer.train(min(chunk, steps - done))
         done += report.steps_done
         if report.diverged or report.steps_done == 0:
             break
         elapsed = time.perf_counter() - began
+        per_step = max(elapsed / done, 1e-6)
+        run.step_seconds = per_step
         if budget_seconds is None:
             chunk = steps - done
             continue
-        per_step = max(elapsed / done, 1e-6)
         left = budget_seconds - elapsed
         if left < per_step:
             break
@@ -148,10 +255,10 @@ def _train_within(trainer, steps: int, budget_seconds: float | None) -> int:
     return done
 
 
-def play_tick(run: Run, steps: int) -> TickOutcome:
-    """One tick while playing: bounded training, and the steps/s the user sees."""
+def play_tick(run: Run, steps: int, *, in_turn: bool = False) -> TickOutcome:
+    """One tick while playing: training bounded by this process's share, and the steps/s the user sees."""
     now = time.perf_counter()
-    outcome = train_steps(run, steps, TICK_BUDGET_SECONDS)
+    outcome = train_steps(run, steps, tick_budget(playing_sessions(run)), in_turn=in_turn)
     if run.last_tick and outcome.steps:
         rate = outcome.steps / max(now - run.last_tick, 1e-3)
         run.steps_per_second = rate if not run.steps_per_second else 0.7 * run.steps_per_second + 0.3 * rate

@@ -66,6 +66,25 @@ def _bundle_needed() -> None:
     st.session_state[_SENT] = False
 
 
+def chart_payload(figure: dict | go.Figure, *, height: int, step: int = 0, config: dict | None = None) -> bytes:
+    """The payload live_chart would send for `figure`, without the plotly bundle (no Streamlit calls).
+
+    Build it where the compute happens (e.g. in a training turn) and send it with send_payload.
+    """
+    if not isinstance(figure, dict):
+        figure = figure_dict(figure)
+    return pack_message(figure, height=height, step=step, config=config)
+
+
+def send_payload(payload: bytes, *, key: str, height: int) -> int:
+    """Show a payload from chart_payload (the plotly bundle added once per session); returns bytes sent."""
+    if not st.session_state.get(_SENT, False):
+        payload += plotly_bundle_gzip()  # the bundle is the tail of the message (see pack_message)
+        st.session_state[_SENT] = True
+    _COMPONENT(data=payload, key=key, height=height, on_bundle_needed_change=_bundle_needed)
+    return len(payload)
+
+
 def live_chart(figure: dict | go.Figure, *, key: str, height: int, step: int = 0, config: dict | None = None) -> int:
     """Draw `figure` (a plotly figure dict, numpy arrays allowed, or a go.Figure) in place; returns payload bytes.
 
@@ -74,12 +93,4 @@ def live_chart(figure: dict | go.Figure, *, key: str, height: int, step: int = 0
     plotly.js config (mode bar, PNG export); None means PLOTLY_CONFIG. A go.Figure goes
     through theme.figure_dict first.
     """
-    if not isinstance(figure, dict):
-        figure = figure_dict(figure)
-    bundle = b""
-    if not st.session_state.get(_SENT, False):
-        bundle = plotly_bundle_gzip()
-        st.session_state[_SENT] = True
-    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config)
-    _COMPONENT(data=payload, key=key, height=height, on_bundle_needed_change=_bundle_needed)
-    return len(payload)
+    return send_payload(chart_payload(figure, height=height, step=step, config=config), key=key, height=height)

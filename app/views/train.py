@@ -2,11 +2,14 @@
 
 Play, Pause, Step, Reset and New seed are on_click callbacks outside the fragment (a full run
 re-arms or stops the fragment's timer); the fragment trains a bounded amount per tick and
-redraws the live charts in place. Every setting is in the URL.
+redraws the live charts in place. A tick computes in one of the process's turns
+(app.training_session.turn: first come, first served) and makes its Streamlit calls after it.
+Every setting is in the URL.
 """
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 
 import streamlit as st
@@ -14,7 +17,7 @@ import streamlit as st
 from app import training_session as session
 from app.figures.training import angle_table, compare_figure, history_figure, model_table, single_figure
 from app.links import page_url
-from app.live_chart import live_chart
+from app.live_chart import chart_payload, send_payload
 from lsoftmax.datasets import DATASETS
 from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
 
@@ -54,7 +57,7 @@ def step() -> None:
     if run is not None:
         run.running = False
         if session.train_steps(run, st.session_state[STEPS_KEY]).busy:
-            st.toast("The server is busy training other sessions: press Step again in a moment.")
+            st.toast("The server is too busy to train now: press Step again in a moment.")
 
 
 def reset() -> None:
@@ -65,6 +68,7 @@ def reset() -> None:
         run.running, run.steps_per_second, run.feature_extent = False, 0.0, 1.0
         run.arcs.clear()
         run.snapshot = None
+        run.payloads.clear()
 
 
 def new_seed() -> None:
@@ -200,35 +204,57 @@ def status_line(run: session.Run, snapshot) -> None:
     with st.container(key="train_status"):
         st.markdown(f"Training on **{device}** · step **{snapshot.step:,}**{speed} · {accuracy}")
     if run.skipped_ticks:
-        st.caption(f"The server is busy: {run.skipped_ticks} ticks redrew without training.")
+        st.caption(f"The server is busy: the last {run.skipped_ticks} ticks found no time to train.")
 
 
-def live_views(run: session.Run, steps_per_tick: int) -> None:
-    """One tick: train (if playing), then redraw the data views in place."""
-    if run.running:
-        outcome = session.play_tick(run, steps_per_tick)
-        if outcome.diverged:
-            st.rerun(scope="app")  # a full run stops this fragment's timer
-    snapshot = run.trainer.snapshot(session.GRID_RESOLUTION)
-    run.snapshot = snapshot
+def _views_payload(run: session.Run, snapshot) -> tuple[bytes, int, int]:
+    """The main chart's payload, its height and its model count (pure compute: runs in a turn)."""
     count = len(snapshot.margins)
     regions, features = session.scenes(run, snapshot, playing=run.running)
-    status_line(run, snapshot)
-    if run.trainer.diverged:
-        st.error(run.trainer.diverged)
     if count == 1:
         figure, height = single_figure(regions[0], features[0], run.feature_extent), 470
     else:
         figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.feature_extent)
         height = figure["layout"]["height"]
-    live_chart(figure, key=f"train_views_{count}_{height}", height=height, step=snapshot.step)
+    return chart_payload(figure, height=height, step=snapshot.step), height, count
+
+
+def live_views(run: session.Run, steps_per_tick: int) -> None:
+    """One tick: in a turn, train (if playing) and build the chart; then show it in place.
+
+    A play tick that got no turn in time trains nothing and resends the last payload as it
+    was: no snapshot, no figure (the browser skips redrawing a figure it already shows).
+    """
+    outcome = None
+    wait = session.TURN_WAIT_SECONDS if "views" in run.payloads else math.inf  # the first chart waits
+    with session.turn(wait) as granted:
+        if granted:
+            if run.running:
+                outcome = session.play_tick(run, steps_per_tick, in_turn=True)
+            if outcome is None or not outcome.diverged:
+                run.snapshot = run.trainer.snapshot(session.GRID_RESOLUTION)
+                run.payloads["views"] = _views_payload(run, run.snapshot)
+    if outcome is not None and outcome.diverged:
+        st.rerun(scope="app")  # a full run stops this fragment's timer
+    if not granted and run.running:
+        run.skipped_ticks += 1
+    status_line(run, run.snapshot)
+    if run.trainer.diverged:
+        st.error(run.trainer.diverged)
+    payload, height, count = run.payloads["views"]
+    send_payload(payload, key=f"train_views_{count}_{height}", height=height)
 
 
 def slow_views(run: session.Run) -> None:
     """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
-    snapshot = run.snapshot or run.trainer.snapshot(session.GRID_RESOLUTION)
-    names = [f"m = {m}" for m in snapshot.margins]
-    live_chart(history_figure(run.trainer.history(), names), key="train_history", height=260, step=snapshot.step)
+    with session.turn(session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf) as granted:
+        if granted:
+            snapshot = run.snapshot or run.trainer.snapshot(session.GRID_RESOLUTION)
+            names = [f"m = {m}" for m in snapshot.margins]
+            figure = history_figure(run.trainer.history(), names)
+            run.payloads["history"] = (chart_payload(figure, height=260, step=snapshot.step), snapshot, names)
+    payload, snapshot, names = run.payloads["history"]
+    send_payload(payload, key="train_history", height=260)
     left, right = st.columns([3, 2])
     left.table(angle_table(snapshot.angles, names), hide_index=True)
     right.table(model_table(snapshot.angles, names), hide_index=True)
