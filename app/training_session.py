@@ -41,7 +41,7 @@ PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as play
 DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
 GRID_RESOLUTION = 60  # decision grid cells per side
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
-ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
+ARC_REFRESH_SECONDS = 0.25  # while playing, arcs are recomputed at most this often (x sessions playing)
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
 MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2")))  # per process
 # The trainer picks CUDA when present. These models are so small that a GPU runs them slower
@@ -54,37 +54,40 @@ _torch_threads = threading.local()
 class Turns:
     """`count` turns at a time, given first come, first served (a lock or semaphore is not fair).
 
-    A waiting thread sleeps on a condition (it holds no GIL); a thread whose wait exceeds
-    its timeout leaves the queue, so one stuck turn cannot stall the others for ever.
+    A waiting thread sleeps on an event of its own (it holds no GIL) and a released turn is
+    handed straight to the next in line, so a release wakes one thread, not every waiter.
+    A thread whose wait exceeds its timeout leaves the queue: one stuck turn cannot stall
+    the others for ever.
     """
 
     def __init__(self, count: int):
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._free = count
-        self._queue: collections.deque = collections.deque()
+        self._queue: collections.deque[threading.Event] = collections.deque()
 
     def acquire(self, timeout: float) -> bool:
         """Wait for a turn (in arrival order) for at most `timeout` seconds (math.inf: no limit); True when granted."""
-        ticket = object()
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            self._queue.append(ticket)
-            while not (self._free > 0 and self._queue[0] is ticket):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._queue.remove(ticket)
-                    self._condition.notify_all()
-                    return False
-                self._condition.wait(min(left, 60.0))
-            self._queue.popleft()
-            self._free -= 1
-            self._condition.notify_all()  # the next in line may take another free turn
+        with self._lock:
+            if self._free > 0 and not self._queue:
+                self._free -= 1
+                return True
+            granted = threading.Event()
+            self._queue.append(granted)
+        if granted.wait(None if math.isinf(timeout) else max(timeout, 0.0)):
             return True
+        with self._lock:
+            if granted.is_set():  # handed over just as the wait ended
+                return True
+            self._queue.remove(granted)
+            return False
 
     def release(self) -> None:
-        with self._condition:
-            self._free += 1
-            self._condition.notify_all()
+        """Give the turn to the next in line (or free it)."""
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()
+            else:
+                self._free += 1
 
     @property
     def waiting(self) -> int:
@@ -294,7 +297,8 @@ def refresh_arcs(run: Run, snapshot, max_updates: int, min_age: float = 0.0) -> 
 
     Stale: W moved by more than ARC_TOLERANCE and the arcs are older than min_age seconds.
     feasible_arcs costs ~20-30 ms per model, so play ticks refresh one model at a time and
-    at most every ARC_REFRESH_SECONDS; a paused page refreshes every model (exact for this W).
+    at most every ARC_REFRESH_SECONDS per session playing in the process (the process then
+    spends the same on arcs however many play); a paused page refreshes every model (exact for this W).
     """
     stale, now = [], time.perf_counter()
     for g, m in enumerate(snapshot.margins):
@@ -317,7 +321,7 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
     n_classes = snapshot.weights.shape[1]
     regions, features = [], []
     if playing:
-        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS)
+        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS * playing_sessions())
     else:
         all_arcs = refresh_arcs(run, snapshot, max_updates=len(snapshot.margins))
     for g, arcs in enumerate(all_arcs):

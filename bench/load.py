@@ -148,14 +148,15 @@ def main(argv=None) -> None:
     print(f"\n{args.seconds:g} s measured after {args.warmup:g} s of playing; query {args.query or '(defaults)'}"
           f"{'; every other session compare m = 1..4' if args.compare_half else ''}.\n")  # fmt: skip
     print("| sessions | updates/s per session (median, min) | all sessions | longest gap (s) | stalled (0 updates)"
-          " | server CPU (cores) | server RSS (MB) | load average (1 min) |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | server CPU (cores) | server CPU ms per update | server RSS (MB) | load average (1 min) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count, result in results.items():
         rates = [row["updates_per_s"] for row in result["rows"]]
         print(
             f"| {count} | {statistics.median(rates):.1f}, {min(rates):.1f} | {sum(rates):.1f} "
             f"| {max(row['longest_gap_s'] for row in result['rows']):.2f} "
-            f"| {sum(1 for rate in rates if rate == 0)} | {result['cpu']:.2f} | {result['rss_mb']:.0f} "
+            f"| {sum(1 for rate in rates if rate == 0)} | {result['cpu']:.2f} | {1000 * result['cpu'] / max(sum(rates), 1e-9):.0f} "
+            f"| {result['rss_mb']:.0f} "
             f"| {result['load'][0]:.1f} |"
         )
 

@@ -292,7 +292,8 @@ def page() -> None:
     buttons(run)
     steps_per_tick = st.session_state[STEPS_KEY]
     st.fragment(run_every=session.TICK_SECONDS if run.running else None)(live_views)(run, steps_per_tick)
-    st.fragment(run_every=session.SLOW_TICK_SECONDS if run.running else None)(slow_views)(run)
+    slow_every = session.SLOW_TICK_SECONDS * max(1.0, session.playing_sessions() / 4)  # fewer under load
+    st.fragment(run_every=slow_every if run.running else None)(slow_views)(run)
     share_link(settings)
 
 
