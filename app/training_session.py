@@ -40,9 +40,15 @@ TURN_WAIT_SECONDS = 5.0  # a tick that waited this long for its turn gives up (r
 PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as playing
 DEFAULT_STEPS_PER_TICK = 100  # the page's "steps per tick" to start with (the budget usually stops a tick first)
 GRID_RESOLUTION = 60  # decision grid cells per side
+MIN_GRID_RESOLUTION = 30  # heavy settings draw a coarser grid first (before their network is made smaller)
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
 ARC_REFRESH_SECONDS = 0.25  # while playing, arcs are recomputed at most this often (x sessions playing)
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
+# What one live update may compute, in multiply-adds (the heaviest measured rates here: ~0.5 GMAC/s
+# for a training step, ~2 GMAC/s for a snapshot), so that a tick stays near its budget and Pause
+# answers within half a second. A link asking for more is reduced, with a notice.
+STEP_MAC_LIMIT = 25e6  # one training step of every model
+SNAPSHOT_MAC_LIMIT = 100e6  # one snapshot: every point and the decision grid through every model
 MAX_TRAINING_TICKS = max(1, int(os.environ.get("LSOFTMAX_MAX_TRAINING_TICKS", "2")))  # per process
 # The trainer picks CUDA when present. These models are so small that a GPU runs them slower
 # than one CPU core (bench/train.py), so a deployment can pin the CPU with LSOFTMAX_DEVICE=cpu.
@@ -170,6 +176,7 @@ class Run:
     step_seconds: float = 0.0  # measured seconds per training step (sizes the first chunk of a tick)
     payloads: dict = field(default_factory=dict)  # chart key -> the last payload sent (a tick without news resends it)
     arcs: dict[int, Arcs] = field(default_factory=dict)  # per model index
+    grid_resolution: int = GRID_RESOLUTION  # decision grid cells per side (live_grid_resolution)
     snapshot: object = None  # the last lsoftmax.train.Snapshot drawn (the slow views reuse it)
 
 
@@ -188,7 +195,8 @@ def new_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
     from lsoftmax.train import Trainer
 
     trainer = Trainer(settings, data=data, device="cpu" if FORCE_CPU else None)
-    return Run(settings=settings, data_id=data_id, trainer=trainer)
+    grid = live_grid_resolution(settings, None if data is None else len(data[1]))
+    return Run(settings=settings, data_id=data_id, trainer=trainer, grid_resolution=grid)
 
 
 def ensure_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
@@ -393,8 +401,68 @@ def _widget_value(name: str, value):
     return list(value) if name == "compare_ms" else value
 
 
+def _macs_per_point(settings: TrainSettings, width: int) -> int:
+    """Multiply-adds of one point through one model (hidden layers, the 2-D feature layer, the head)."""
+    layers = settings.hidden_layers
+    hidden = 2 * width + (layers - 1) * width * width + width * 2 if layers else 2 * 2
+    return hidden + 2 * settings.effective_classes
+
+
+def live_costs(
+    settings: TrainSettings, n_points: int | None = None, width: int | None = None, grid: int = MIN_GRID_RESOLUTION
+) -> tuple[float, float]:
+    """(multiply-adds of one training step, of one snapshot with a grid x grid decision grid).
+
+    A step is forward + backward of a batch (~3x a forward pass); a snapshot is a forward
+    pass of every point and every grid cell, through every model.
+    """
+    width = settings.hidden_width if width is None else width
+    points = settings.n_samples if n_points is None else n_points
+    per_point = _macs_per_point(settings, width) * len(settings.margins)
+    return 3.0 * settings.batch_size * per_point, float(points + grid**2) * per_point
+
+
+def live_grid_resolution(settings: TrainSettings, n_points: int | None = None) -> int:
+    """GRID_RESOLUTION, or a coarser grid (down to MIN_GRID_RESOLUTION) when the snapshot would be too heavy."""
+    grid = GRID_RESOLUTION
+    while grid > MIN_GRID_RESOLUTION and live_costs(settings, n_points, grid=grid)[1] > SNAPSHOT_MAC_LIMIT:
+        grid -= 5
+    return grid
+
+
+def live_limit_problem(settings: TrainSettings, n_points: int | None = None) -> str | None:
+    """Why these settings are too heavy for a live update (None when they fit)."""
+    step, snapshot = live_costs(settings, n_points)
+    if step <= STEP_MAC_LIMIT and snapshot <= SNAPSHOT_MAC_LIMIT:
+        return None
+    return (
+        f"{len(settings.margins)} model(s) of {settings.hidden_layers} hidden layers x {settings.hidden_width} units "
+        f"with batch size {settings.batch_size} need {step / 1e6:,.0f} million multiply-adds per training step and "
+        f"{snapshot / 1e6:,.0f} million per update (a live update allows {STEP_MAC_LIMIT / 1e6:,.0f} and "
+        f"{SNAPSHOT_MAC_LIMIT / 1e6:,.0f}): use fewer units, layers, models or a smaller batch"
+    )
+
+
+def fit_live_limits(settings: TrainSettings, n_points: int | None = None) -> tuple[TrainSettings, list[str]]:
+    """Settings a live update can compute (at the coarsest grid): fewer hidden units, then a smaller batch."""
+    width = settings.hidden_width
+    while width > 2 and live_costs(settings, n_points, width)[1] > SNAPSHOT_MAC_LIMIT:
+        width = max(2, width - max(1, width // 8))
+    fitted = dataclasses.replace(settings, hidden_width=width)
+    per_step = live_costs(dataclasses.replace(fitted, batch_size=1), n_points)[0]
+    batch = min(settings.batch_size, max(1, int(STEP_MAC_LIMIT // per_step)))
+    fitted = dataclasses.replace(fitted, batch_size=batch)
+    changed = (("hidden_width", settings.hidden_width, width), ("batch_size", settings.batch_size, batch))
+    problems = [
+        f"{name}={before} is more than one live update can compute with these settings; using {after}"
+        for name, before, after in changed
+        if before != after
+    ]
+    return fitted, problems
+
+
 def settings_from_link(query: dict, ui_limits: dict) -> tuple[TrainSettings, list[str]]:
-    """Settings from an incoming link, clamped to what the widgets offer; problems as sentences."""
+    """Settings from an incoming link, clamped to what the widgets offer and to what a live update can compute."""
     settings, problems = TrainSettings.from_query(query)
     changes = {}
     for name, (low, high) in ui_limits.items():
@@ -402,7 +470,8 @@ def settings_from_link(query: dict, ui_limits: dict) -> tuple[TrainSettings, lis
         if not low <= value <= high:
             changes[name] = min(max(value, low), high)
             problems.append(f"{name}={value} is outside what this page offers ({low}..{high}); using {changes[name]}")
-    return dataclasses.replace(settings, **changes), problems
+    settings, heavy = fit_live_limits(dataclasses.replace(settings, **changes))
+    return settings, problems + heavy
 
 
 def restore_widgets(query: dict, ui_limits: dict) -> None:
@@ -417,8 +486,11 @@ def restore_widgets(query: dict, ui_limits: dict) -> None:
             st.session_state[widget_key(name)] = _widget_value(name, getattr(settings, name))
 
 
-def settings_from_widgets() -> tuple[TrainSettings, str | None]:
-    """The settings the widgets now show (or the last good ones and why, if they do not validate)."""
+def settings_from_widgets(n_points: int | None = None) -> tuple[TrainSettings, str | None]:
+    """The settings the widgets now show (or the last good ones and why, if they do not validate or are too heavy).
+
+    `n_points`: the size of the user's data when it is the dataset (else settings.n_samples).
+    """
     previous = st.session_state[SETTINGS_KEY]
     values = {}
     for name in TrainSettings.__dataclass_fields__:
@@ -428,6 +500,9 @@ def settings_from_widgets() -> tuple[TrainSettings, str | None]:
         settings = TrainSettings(**values)
     except ValueError as error:
         return previous, str(error)
+    heavy = live_limit_problem(settings, n_points)
+    if heavy is not None and settings != previous:
+        return previous, heavy
     st.session_state[SETTINGS_KEY] = settings
     return settings, None
 

@@ -232,7 +232,7 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
             if run.running:
                 outcome = session.play_tick(run, steps_per_tick, in_turn=True)
             if outcome is None or not outcome.diverged:
-                run.snapshot = run.trainer.snapshot(session.GRID_RESOLUTION)
+                run.snapshot = run.trainer.snapshot(run.grid_resolution)
                 run.payloads["views"] = _views_payload(run, run.snapshot)
     if outcome is not None and outcome.diverged:
         st.rerun(scope="app")  # a full run stops this fragment's timer
@@ -249,7 +249,7 @@ def slow_views(run: session.Run) -> None:
     """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
     with session.turn(session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf) as granted:
         if granted:
-            snapshot = run.snapshot or run.trainer.snapshot(session.GRID_RESOLUTION)
+            snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
             names = [f"m = {m}" for m in snapshot.margins]
             figure = history_figure(run.trainer.history(), names)
             run.payloads["history"] = (chart_payload(figure, height=260, step=snapshot.step), snapshot, names)
@@ -282,10 +282,11 @@ def page() -> None:
     sidebar()
     if CSV_ERROR_KEY in st.session_state:
         st.error(st.session_state[CSV_ERROR_KEY])
-    settings, problem = session.settings_from_widgets()
+    custom = st.session_state.get(CUSTOM_KEY)
+    n_points = len(custom.labels) if custom is not None and st.session_state[key("dataset")] == CUSTOM_DATASET else None
+    settings, problem = session.settings_from_widgets(n_points)
     if problem:
         st.error(f"{problem}. Keeping the previous settings.")
-    custom = st.session_state.get(CUSTOM_KEY)
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
     session.write_link(settings)
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
