@@ -91,18 +91,26 @@ def test_the_training_share_of_a_tick_shrinks_with_the_sessions_playing():
     assert session.tick_budget(10_000) == session.MIN_TICK_BUDGET_SECONDS
 
 
-def test_turns_are_given_in_arrival_order(all_turns_taken):
+def test_turns_are_given_in_arrival_order():
+    turns = session.Turns(1)
+    assert turns.acquire(timeout=0)
     order, threads = [], []
-    for name in "abcde":
-        thread = threading.Thread(target=lambda name=name: session.train_steps(new_run(), 1) and order.append(name))
-        thread.start()
-        threads.append(thread)
+
+    def take(name):
+        assert turns.acquire(timeout=30)
+        order.append(name)
+        turns.release()
+
+    for name in "abcdef":
+        threads.append(threading.Thread(target=take, args=(name,)))
+        threads[-1].start()
         queued = len(threads)
-        wait_until(lambda: session._turns.waiting == queued, f"{name} to queue")  # noqa: B023 (used at once)
-    all_turns_taken()
+        wait_until(lambda: turns.waiting == queued, f"{name} to queue")  # noqa: B023 (used at once)
+    turns.release()
     for thread in threads:
         thread.join(timeout=30)
-    assert order == list("abcde")
+    assert order == list("abcdef")
+    assert turns.acquire(timeout=0)  # the last release freed the turn
 
 
 def test_a_tick_that_gets_no_turn_in_time_trains_nothing_and_the_busy_count_ends(all_turns_taken, monkeypatch):
