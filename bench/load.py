@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.load --sessions 8 --seconds 20
     .venv/bin/python -m bench.load --sessions 16,32 --seconds 20 --query "?compare_ms=1,2"
     .venv/bin/python -m bench.load --url http://127.0.0.1:8080 --sessions 8   # an existing server or proxy
+    .venv/bin/python -m bench.load --sessions 8 --compare-half --seconds 600 --after 60   # the soak
 
 Each session is its own page (own browser context, so its own Streamlit session) in one
 headless Chromium. Plotly's drawing is replaced by a no-op in every page (plotly.js still
@@ -13,7 +14,9 @@ update means new data.
 
 Per session: updates/s and the longest gap between updates in the measured window
 (after a warm-up). For the server this script started: CPU (fraction of one core) and
-resident memory. The load average is printed: the machine is shared, so read ratios.
+resident memory, sampled every few seconds while the sessions play and, with --after, for
+that long after they closed (the soak: growth while playing, and the return to baseline).
+The load average is printed: the machine is shared, so read ratios.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--compare-half", action="store_true", help="every other session in compare mode m=1..4")
     parser.add_argument("--url", default="", help="use this server (or proxy) instead of starting one")
     parser.add_argument("--server-args", default="", help="extra `streamlit run` options (space-separated)")
+    parser.add_argument("--after", type=float, default=0.0, help="seconds to watch memory after closing")
+    parser.add_argument("--sample", type=float, default=5.0, help="seconds between memory samples")
     return parser.parse_args(argv)
 
 
@@ -91,18 +96,21 @@ def open_sessions(browser, url: str, count: int, args) -> list:
         pages.append(page)
     for page in pages:
         page.wait_for_function("() => window.__updates.length >= 1", timeout=120_000)
-        page.get_by_role("button", name="Play").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
     return pages
 
 
-def measure(pages, seconds: float, warmup: float, pid: int | None) -> dict:
+def measure(pages, seconds: float, warmup: float, pid: int | None, sample: float = 5.0) -> dict:
     """Press Play everywhere, warm up, then measure every session over the same window."""
     for page in pages:
-        page.get_by_role("button", name="Play").click()
+        page.get_by_role("button", name="Play", exact=True).click()
     time.sleep(warmup)
     starts = [page.evaluate(UPDATES) for page in pages]
     cpu_before, began = (_cpu_seconds(pid) if pid else 0.0), time.perf_counter()
-    time.sleep(seconds)
+    memory = [(0.0, _rss_mb(pid) if pid else float("nan"))]
+    while (left := seconds - (time.perf_counter() - began)) > 0:
+        time.sleep(min(sample, left))
+        memory.append((time.perf_counter() - began, _rss_mb(pid) if pid else float("nan")))
     cpu = (_cpu_seconds(pid) - cpu_before) / (time.perf_counter() - began) if pid else float("nan")
     ends = [page.evaluate(UPDATES) for page in pages]
     load = os.getloadavg()
@@ -114,17 +122,35 @@ def measure(pages, seconds: float, warmup: float, pid: int | None) -> dict:
         span = (end["now"] - start["now"]) / 1000
         rows.append({"updates_per_s": len(window) / span, "longest_gap_s": gap, "steps": end["step"] - start["step"]})
     for page in pages:
-        page.get_by_role("button", name="Pause").click()
-    return {"rows": rows, "cpu": cpu, "rss_mb": _rss_mb(pid) if pid else float("nan"), "load": load}
+        page.get_by_role("button", name="Pause", exact=True).click()
+    return {"rows": rows, "cpu": cpu, "rss_mb": memory[-1][1], "memory": memory, "load": load}
 
 
 def run_once(browser, url: str, count: int, args, pid: int | None) -> dict:
+    before = _rss_mb(pid) if pid else float("nan")
     pages = open_sessions(browser, url, count, args)
     try:
-        return measure(pages, args.seconds, args.warmup, pid)
+        result = measure(pages, args.seconds, args.warmup, pid, args.sample)
     finally:
         for page in pages:
             page.context.close()
+    result["rss_before_mb"], result["after"] = before, []
+    closed = time.perf_counter()
+    while pid and (left := args.after - (time.perf_counter() - closed)) > 0:
+        time.sleep(min(args.sample, left))
+        result["after"].append((time.perf_counter() - closed, _rss_mb(pid)))
+    if result["after"]:
+        _print_memory(count, result)
+    return result
+
+
+def _print_memory(count: int, result: dict) -> None:
+    memory, after = result["memory"], result["after"]
+    growth = memory[-1][1] - memory[0][1]
+    print(f"\n{count} sessions, server memory (MB): {result['rss_before_mb']:.0f} before they opened;"
+          f" {memory[0][1]:.0f} when measuring began; {max(m for _, m in memory):.0f} at most while playing;"
+          f" {memory[-1][1]:.0f} at the end ({growth:+.0f} over {memory[-1][0]:.0f} s of playing)")  # fmt: skip
+    print("after the sessions closed: " + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in after))
 
 
 def main(argv=None) -> None:

@@ -93,7 +93,8 @@ def pause_seconds(page, url: str, query: str, presses: int = 3) -> list[float]:
         ".filter((c) => c.querySelector('svg.main-svg g.trace')).length >= 2",
         timeout=120_000,
     )
-    play, pause = page.get_by_role("button", name="Play", exact=True), page.get_by_role("button", name="Pause", exact=True)
+    play = page.get_by_role("button", name="Play", exact=True)
+    pause = page.get_by_role("button", name="Pause", exact=True)
     seconds = []
     for _ in range(presses):
         play.click()
