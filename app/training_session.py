@@ -1,12 +1,22 @@
 """Session plumbing of the live training page: one Run (a Trainer and its view state) per session.
 
 Per-user mutable things live in st.session_state (streamlit-notes.md); what is shared by the
-process is thread-safe: a semaphore capping concurrent training ticks, and a once-only
-torch.set_num_threads(1). Nothing here draws; app/views/train.py does.
+process is thread-safe: the turns (a first-come, first-served queue for the compute of a tick)
+and a once-only torch.set_num_threads(1). Nothing here draws; app/views/train.py does.
+
+Why turns: every session's ticks run in a thread of their own, and numpy and torch release
+the GIL inside each operation. With many threads computing at once, each of those releases
+hands the GIL to another thread and takes up to a switch interval (5 ms) to get it back, so a
+training tick of a few hundred small operations took seconds: the old try-once semaphore was
+then always held, and the sessions that found it taken never trained (16 sessions: 15 stalled).
+Now a tick waits for its turn (the wait holds no GIL), computes alone, and the training part
+of a turn shrinks as more sessions play, so each of N sessions gets about 1/N of the process.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import hashlib
 import math
@@ -25,19 +35,107 @@ from lsoftmax.settings import TrainSettings
 RUN_KEY = "train_run"  # st.session_state key of the Run
 TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
+MIN_TICK_BUDGET_SECONDS = 0.002  # the least a play tick trains when many sessions share the process
+TURN_WAIT_SECONDS = 5.0  # a tick that waited this long for its turn gives up (redraws nothing)
+PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as playing
 DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
+MIN_GRID_RESOLUTION = 30  # heavy settings draw a coarser grid first (before their network is made smaller)
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
-ARC_REFRESH_SECONDS = 0.25  # while playing, a model's arcs are recomputed at most this often
+ARC_REFRESH_SECONDS = 0.25  # while playing, arcs are recomputed at most this often (x sessions playing)
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
+# What one live update may compute, in multiply-adds (the heaviest measured rates here: ~0.5 GMAC/s
+# for a training step, ~2 GMAC/s for a snapshot), so that a tick stays near its budget and Pause
+# answers within half a second. A link asking for more is reduced, with a notice.
+STEP_MAC_LIMIT = 25e6  # one training step of every model
+SNAPSHOT_MAC_LIMIT = 100e6  # one snapshot: every point and the decision grid through every model
 MAX_TRAINING_TICKS = environment.int_setting("LSOFTMAX_MAX_TRAINING_TICKS", 2)  # per process
 # The toy MLP runs on the CPU: measured (bench/train.py), an H200 runs it 5-8x slower than one
 # CPU core (it is launch-bound). LSOFTMAX_DEVICE=cuda forces CUDA (when present) to compare.
 # The digits CNN (lab/digits.py) is big enough to gain from CUDA and picks it when present.
 TOY_DEVICE = environment.choice_setting("LSOFTMAX_DEVICE", ("cpu", "cuda"), default="cpu")
 
-_training_slots = threading.BoundedSemaphore(MAX_TRAINING_TICKS)
 _torch_threads = threading.local()
+
+
+class Turns:
+    """`count` turns at a time, given first come, first served (a lock or semaphore is not fair).
+
+    A waiting thread sleeps on an event of its own (it holds no GIL) and a released turn is
+    handed straight to the next in line, so a release wakes one thread, not every waiter.
+    A thread whose wait exceeds its timeout leaves the queue: one stuck turn cannot stall
+    the others for ever.
+    """
+
+    def __init__(self, count: int):
+        self._lock = threading.Lock()
+        self._free = count
+        self._queue: collections.deque[threading.Event] = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for a turn (in arrival order) for at most `timeout` seconds (math.inf: no limit); True when granted."""
+        with self._lock:
+            if self._free > 0 and not self._queue:
+                self._free -= 1
+                return True
+            granted = threading.Event()
+            self._queue.append(granted)
+        if granted.wait(None if math.isinf(timeout) else max(timeout, 0.0)):
+            return True
+        with self._lock:
+            if granted.is_set():  # handed over just as the wait ended
+                return True
+            self._queue.remove(granted)
+            return False
+
+    def release(self) -> None:
+        """Give the turn to the next in line (or free it)."""
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()
+            else:
+                self._free += 1
+
+    @property
+    def waiting(self) -> int:
+        """Threads queued for a turn now."""
+        return len(self._queue)
+
+
+_turns = Turns(MAX_TRAINING_TICKS)
+_playing: dict[int, float] = {}  # id(run) -> time.monotonic() of its last play tick
+_playing_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def turn(timeout: float = TURN_WAIT_SECONDS):
+    """Hold one of the process's turns for the block (yields False, without one, after `timeout`).
+
+    Everything a tick computes (training, snapshot, figures, encoding) belongs in a turn;
+    Streamlit calls (st.*) belong after it.
+    """
+    granted = _turns.acquire(timeout)
+    try:
+        yield granted
+    finally:
+        if granted:
+            _turns.release()
+
+
+def playing_sessions(run: Run | None = None) -> int:
+    """Sessions of this process that played a tick within PLAYING_WINDOW_SECONDS (marks `run` as one)."""
+    now = time.monotonic()
+    with _playing_lock:
+        if run is not None:
+            _playing[id(run)] = now
+        for key in [key for key, seen in _playing.items() if now - seen > PLAYING_WINDOW_SECONDS]:
+            del _playing[key]
+        return max(1, len(_playing))
+
+
+def tick_budget(playing: int) -> float:
+    """Training seconds of one play tick when `playing` sessions share the process."""
+    return max(MIN_TICK_BUDGET_SECONDS, TICK_BUDGET_SECONDS / max(1, playing))
 
 
 def set_torch_threads_once() -> None:
@@ -76,8 +174,11 @@ class Run:
     model_extents: tuple = ()  # compare mode: each model's own half-width (their |x| can differ 10x)
     steps_per_second: float = 0.0  # training steps per wall-clock second while playing
     last_tick: float = 0.0  # time.perf_counter() of the last play tick
-    skipped_ticks: int = 0  # play ticks that found every training slot busy
+    skipped_ticks: int = 0  # play ticks in a row that trained nothing (no turn within TURN_WAIT_SECONDS)
+    step_seconds: float = 0.0  # measured seconds per training step (sizes the first chunk of a tick)
+    payloads: dict = field(default_factory=dict)  # chart key -> the last payload sent (a tick without news resends it)
     arcs: dict[int, Arcs] = field(default_factory=dict)  # per model index
+    grid_resolution: int = GRID_RESOLUTION  # decision grid cells per side (live_grid_resolution)
     snapshot: object = None  # the last lsoftmax.train.Snapshot drawn (the slow views reuse it)
 
 
@@ -86,7 +187,7 @@ class TickOutcome:
     """What one play tick or Step did."""
 
     steps: int  # steps trained
-    busy: bool  # skipped: the process was already training MAX_TRAINING_TICKS runs
+    busy: bool  # skipped: no turn came within TURN_WAIT_SECONDS
     diverged: str | None  # the trainer's message when it diverged
 
 
@@ -96,7 +197,8 @@ def new_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
     from lsoftmax.train import Trainer
 
     trainer = Trainer(settings, data=data, device=TOY_DEVICE)
-    return Run(settings=settings, data_id=data_id, trainer=trainer)
+    grid = live_grid_resolution(settings, None if data is None else len(data[1]))
+    return Run(settings=settings, data_id=data_id, trainer=trainer, grid_resolution=grid)
 
 
 def ensure_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
@@ -115,34 +217,50 @@ def current_run() -> Run | None:
     return st.session_state.get(RUN_KEY)
 
 
-def train_steps(run: Run, steps: int, budget_seconds: float | None = None) -> TickOutcome:
-    """Train up to `steps` (all of them when budget_seconds is None), if a training slot is free."""
-    if not _training_slots.acquire(blocking=False):
-        run.skipped_ticks += 1
-        return TickOutcome(0, True, None)
-    try:
-        done = _train_within(run.trainer, steps, budget_seconds)
-    finally:
-        _training_slots.release()
+def train_steps(run: Run, steps: int, budget_seconds: float | None = None, *, in_turn: bool = False) -> TickOutcome:
+    """Train up to `steps` (all of them when budget_seconds is None) in this process's next turn.
+
+    `in_turn`: the caller already holds a turn (a play tick holds one for all its compute).
+    """
+    if not in_turn:
+        with turn() as granted:
+            if not granted:
+                run.skipped_ticks += 1
+                return TickOutcome(0, True, None)
+            return train_steps(run, steps, budget_seconds, in_turn=True)
+    done = _train_within(run, steps, budget_seconds)
+    run.skipped_ticks = 0
     diverged = run.trainer.diverged
     if diverged is not None:
         run.running = False
     return TickOutcome(done, False, diverged)
 
 
-def _train_within(trainer, steps: int, budget_seconds: float | None) -> int:
-    """Train in chunks sized from the measured step time until `steps` or the budget is reached."""
-    began, done, chunk = time.perf_counter(), 0, min(steps, 8)
+def _train_within(run: Run, steps: int, budget_seconds: float | None) -> int:
+    """Train in chunks sized from the measured step time until `steps` or the budget is reached.
+
+    The first chunk is sized from the run's last measured step time (one step when unknown),
+    so a heavy network does not overrun the budget by a fixed number of steps.
+    """
+    trainer = run.trainer
+    began, done = time.perf_counter(), 0
+    if budget_seconds is None:
+        chunk = steps
+    elif run.step_seconds:
+        chunk = max(1, min(steps, int(budget_seconds / run.step_seconds)))
+    else:
+        chunk = 1
     while done < steps:
         report = trainer.train(min(chunk, steps - done))
         done += report.steps_done
         if report.diverged or report.steps_done == 0:
             break
         elapsed = time.perf_counter() - began
+        per_step = max(elapsed / done, 1e-6)
+        run.step_seconds = per_step
         if budget_seconds is None:
             chunk = steps - done
             continue
-        per_step = max(elapsed / done, 1e-6)
         left = budget_seconds - elapsed
         if left < per_step:
             break
@@ -150,10 +268,10 @@ def _train_within(trainer, steps: int, budget_seconds: float | None) -> int:
     return done
 
 
-def play_tick(run: Run, steps: int) -> TickOutcome:
-    """One tick while playing: bounded training, and the steps/s the user sees."""
+def play_tick(run: Run, steps: int, *, in_turn: bool = False) -> TickOutcome:
+    """One tick while playing: training bounded by this process's share, and the steps/s the user sees."""
     now = time.perf_counter()
-    outcome = train_steps(run, steps, TICK_BUDGET_SECONDS)
+    outcome = train_steps(run, steps, tick_budget(playing_sessions(run)), in_turn=in_turn)
     if run.last_tick and outcome.steps:
         rate = outcome.steps / max(now - run.last_tick, 1e-3)
         run.steps_per_second = rate if not run.steps_per_second else 0.7 * run.steps_per_second + 0.3 * rate
@@ -189,7 +307,8 @@ def refresh_arcs(run: Run, snapshot, max_updates: int, min_age: float = 0.0) -> 
 
     Stale: W moved by more than ARC_TOLERANCE and the arcs are older than min_age seconds.
     feasible_arcs costs ~20-30 ms per model, so play ticks refresh one model at a time and
-    at most every ARC_REFRESH_SECONDS; a paused page refreshes every model (exact for this W).
+    at most every ARC_REFRESH_SECONDS per session playing in the process (the process then
+    spends the same on arcs however many play); a paused page refreshes every model (exact for this W).
     """
     stale, now = [], time.perf_counter()
     for g, m in enumerate(snapshot.margins):
@@ -216,7 +335,7 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
     n_classes = snapshot.weights.shape[1]
     regions, features = [], []
     if playing:
-        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS)
+        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS * playing_sessions())
     else:
         all_arcs = refresh_arcs(run, snapshot, max_updates=len(snapshot.margins))
     for g, arcs in enumerate(all_arcs):
@@ -290,8 +409,68 @@ def _widget_value(name: str, value):
     return list(value) if name == "compare_ms" else value
 
 
+def _macs_per_point(settings: TrainSettings, width: int) -> int:
+    """Multiply-adds of one point through one model (hidden layers, the 2-D feature layer, the head)."""
+    layers = settings.hidden_layers
+    hidden = 2 * width + (layers - 1) * width * width + width * 2 if layers else 2 * 2
+    return hidden + 2 * settings.effective_classes
+
+
+def live_costs(
+    settings: TrainSettings, n_points: int | None = None, width: int | None = None, grid: int = MIN_GRID_RESOLUTION
+) -> tuple[float, float]:
+    """(multiply-adds of one training step, of one snapshot with a grid x grid decision grid).
+
+    A step is forward + backward of a batch (~3x a forward pass); a snapshot is a forward
+    pass of every point and every grid cell, through every model.
+    """
+    width = settings.hidden_width if width is None else width
+    points = settings.n_samples if n_points is None else n_points
+    per_point = _macs_per_point(settings, width) * len(settings.margins)
+    return 3.0 * settings.batch_size * per_point, float(points + grid**2) * per_point
+
+
+def live_grid_resolution(settings: TrainSettings, n_points: int | None = None) -> int:
+    """GRID_RESOLUTION, or a coarser grid (down to MIN_GRID_RESOLUTION) when the snapshot would be too heavy."""
+    grid = GRID_RESOLUTION
+    while grid > MIN_GRID_RESOLUTION and live_costs(settings, n_points, grid=grid)[1] > SNAPSHOT_MAC_LIMIT:
+        grid -= 5
+    return grid
+
+
+def live_limit_problem(settings: TrainSettings, n_points: int | None = None) -> str | None:
+    """Why these settings are too heavy for a live update (None when they fit)."""
+    step, snapshot = live_costs(settings, n_points)
+    if step <= STEP_MAC_LIMIT and snapshot <= SNAPSHOT_MAC_LIMIT:
+        return None
+    return (
+        f"{len(settings.margins)} model(s) of {settings.hidden_layers} hidden layers x {settings.hidden_width} units "
+        f"with batch size {settings.batch_size} need {step / 1e6:,.0f} million multiply-adds per training step and "
+        f"{snapshot / 1e6:,.0f} million per update (a live update allows {STEP_MAC_LIMIT / 1e6:,.0f} and "
+        f"{SNAPSHOT_MAC_LIMIT / 1e6:,.0f}): use fewer units, layers, models or a smaller batch"
+    )
+
+
+def fit_live_limits(settings: TrainSettings, n_points: int | None = None) -> tuple[TrainSettings, list[str]]:
+    """Settings a live update can compute (at the coarsest grid): fewer hidden units, then a smaller batch."""
+    width = settings.hidden_width
+    while width > 2 and live_costs(settings, n_points, width)[1] > SNAPSHOT_MAC_LIMIT:
+        width = max(2, width - max(1, width // 8))
+    fitted = dataclasses.replace(settings, hidden_width=width)
+    per_step = live_costs(dataclasses.replace(fitted, batch_size=1), n_points)[0]
+    batch = min(settings.batch_size, max(1, int(STEP_MAC_LIMIT // per_step)))
+    fitted = dataclasses.replace(fitted, batch_size=batch)
+    changed = (("hidden_width", settings.hidden_width, width), ("batch_size", settings.batch_size, batch))
+    problems = [
+        f"{name}={before} is more than one live update can compute with these settings; using {after}"
+        for name, before, after in changed
+        if before != after
+    ]
+    return fitted, problems
+
+
 def settings_from_link(query: dict, ui_limits: dict) -> tuple[TrainSettings, list[str]]:
-    """Settings from an incoming link, clamped to what the widgets offer; problems as sentences."""
+    """Settings from an incoming link, clamped to what the widgets offer and to what a live update can compute."""
     settings, problems = TrainSettings.from_query(query)
     changes = {}
     for name, (low, high) in ui_limits.items():
@@ -299,7 +478,8 @@ def settings_from_link(query: dict, ui_limits: dict) -> tuple[TrainSettings, lis
         if not low <= value <= high:
             changes[name] = min(max(value, low), high)
             problems.append(f"{name}={value} is outside what this page offers ({low}..{high}); using {changes[name]}")
-    return dataclasses.replace(settings, **changes), problems
+    settings, heavy = fit_live_limits(dataclasses.replace(settings, **changes))
+    return settings, problems + heavy
 
 
 def restore_widgets(query: dict, ui_limits: dict) -> None:
@@ -314,8 +494,11 @@ def restore_widgets(query: dict, ui_limits: dict) -> None:
             st.session_state[widget_key(name)] = _widget_value(name, getattr(settings, name))
 
 
-def settings_from_widgets() -> tuple[TrainSettings, str | None]:
-    """The settings the widgets now show (or the last good ones and why, if they do not validate)."""
+def settings_from_widgets(n_points: int | None = None) -> tuple[TrainSettings, str | None]:
+    """The settings the widgets now show (or the last good ones and why, if they do not validate or are too heavy).
+
+    `n_points`: the size of the user's data when it is the dataset (else settings.n_samples).
+    """
     previous = st.session_state[SETTINGS_KEY]
     values = {}
     for name in TrainSettings.__dataclass_fields__:
@@ -325,6 +508,9 @@ def settings_from_widgets() -> tuple[TrainSettings, str | None]:
         settings = TrainSettings(**values)
     except ValueError as error:
         return previous, str(error)
+    heavy = live_limit_problem(settings, n_points)
+    if heavy is not None and settings != previous:
+        return previous, heavy
     st.session_state[SETTINGS_KEY] = settings
     return settings, None
 

@@ -21,6 +21,10 @@ import time
 from bench.browser import new_page, served_app
 
 MODES = {"one model (m = 4)": "", "compare m = 1, 2, 3, 4": "?compare_ms=1,2,3,4"}
+# The heaviest link the issue found (8 models of 6 x 128, batch 1024, 5,000 points): the page
+# reduces it to what a live update can compute, with a notice; Pause must answer within 0.5 s.
+HEAVY_QUERY = "?n_samples=5000&hidden_layers=6&hidden_width=128&batch_size=1024&compare_ms=1,2,3,4,5,6,7,8&n_classes=10"
+PAUSE_LINKS = {"default": "", "heavy link": HEAVY_QUERY}
 COMPONENT = b"lsoftmax_live_chart"
 WATCH = """() => {
   const charts = [...document.querySelectorAll('.lsoftmax-live-chart')];
@@ -61,12 +65,12 @@ def browser_mode(page, url: str, query: str, seconds: float) -> dict:
     )
     first_bundle = max((len(frame) for frame in frames), default=0)
     page.evaluate(WATCH)
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     time.sleep(2.0)
     before, count_before, began = page.evaluate(STATE), len(frames), time.perf_counter()
     time.sleep(seconds)
     after, window, elapsed = page.evaluate(STATE), frames[count_before:], time.perf_counter() - began
-    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
     main = [len(frame) for frame in window if COMPONENT in frame and b"train_views" in frame]
     ticks = max(1, len(main))  # the main chart is sent once per tick
     return {
@@ -81,25 +85,61 @@ def browser_mode(page, url: str, query: str, seconds: float) -> dict:
     }
 
 
+def pause_seconds(page, url: str, query: str, presses: int = 3) -> list[float]:
+    """Seconds from a click on Pause (while playing) to the page answering with Play enabled."""
+    page.goto(f"{url}/train{query}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.lsoftmax-live-chart')]"
+        ".filter((c) => c.querySelector('svg.main-svg g.trace')).length >= 2",
+        timeout=120_000,
+    )
+    play = page.get_by_role("button", name="Play", exact=True)
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    seconds = []
+    for _ in range(presses):
+        play.click()
+        pause.wait_for(state="visible")
+        time.sleep(2.0)
+        began = time.perf_counter()
+        pause.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('button')].some((b) => b.innerText.trim() === 'Play' && !b.disabled)",
+            timeout=60_000,
+            polling=10,
+        )
+        seconds.append(time.perf_counter() - began)
+    return seconds
+
+
 def _as_bytes(data) -> bytes:
     return data.encode() if isinstance(data, str) else bytes(data)
 
 
-def server_tick_ms(compare_ms: tuple[int, ...], ticks: int) -> dict:
-    """Median ms per part of one play tick, measured in-process on the page's code path."""
+def server_tick_ms(compare_ms: tuple[int, ...] | None, ticks: int, query: str = "") -> dict:
+    """Median ms per part of one play tick, measured in-process on the page's code path.
+
+    `query`: a /train link's query string instead of compare_ms (reduced as the page reduces it).
+    """
+    import urllib.parse
+
     from app import training_session as session
     from app.figures.training import compare_figure, history_figure, single_figure
     from app.live_chart import pack_message
     from lsoftmax.settings import TrainSettings
 
-    run = session.new_run(TrainSettings(compare_ms=compare_ms))
+    if query:
+        link = dict(urllib.parse.parse_qsl(query.lstrip("?")))
+        settings = session.settings_from_link(link, {})[0]
+    else:
+        settings = TrainSettings(compare_ms=compare_ms)
+    run = session.new_run(settings)
     run.running = True
     parts = {"train": [], "snapshot": [], "arcs + scenes": [], "figures + encode": []}
     for _ in range(ticks):
         marks = [time.perf_counter()]
         session.play_tick(run, session.DEFAULT_STEPS_PER_TICK)
         marks.append(time.perf_counter())
-        snapshot = run.trainer.snapshot(session.GRID_RESOLUTION)
+        snapshot = run.trainer.snapshot(run.grid_resolution)
         marks.append(time.perf_counter())
         regions, features = session.scenes(run, snapshot, playing=True)
         marks.append(time.perf_counter())
@@ -123,11 +163,15 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     from app.live_chart import _JS, plotly_bundle_gzip
 
-    results = {}
+    results, pauses = {}, {}
     with served_app() as (browser, url):
         for mode, query in MODES.items():
             page = new_page(browser)
             results[mode] = browser_mode(page, url, query, args.seconds)
+            page.close()
+        for name, query in PAUSE_LINKS.items():
+            page = new_page(browser)
+            pauses[name] = pause_seconds(page, url, query)
             page.close()
     server = {mode: server_tick_ms(tuple(int(m) for m in q.split("=")[1].split(",")) if q else (), args.ticks)
               for mode, q in MODES.items()}  # fmt: skip
@@ -150,6 +194,16 @@ def main(argv=None) -> None:
     print("|---|" + "---|" * len(names))
     for mode, row in server.items():
         print(f"| {mode} | " + " | ".join(f"{row[name]:.1f}" for name in names) + " |")
+    print("\nPause, from the click to Play enabled again (seconds, each of 3 presses after 2 s of playing):\n")
+    print("| link | seconds |")
+    print("|---|---|")
+    for name, values in pauses.items():
+        print(f"| {name} | {', '.join(f'{value:.2f}' for value in values)} |")
+    heavy = server_tick_ms(None, args.ticks, query=HEAVY_QUERY)
+    print("\nServer time per tick of the heavy link, as the page reduces it (in-process, median ms):\n")
+    print("| " + " | ".join(heavy) + " |")
+    print("|" + "---|" * len(heavy))
+    print("| " + " | ".join(f"{value:.1f}" for value in heavy.values()) + " |")
     bundle = plotly_bundle_gzip()
     print("\nPlotly.js delivery (bytes):\n")
     print("| what | bytes | sent |")

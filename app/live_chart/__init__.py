@@ -97,6 +97,36 @@ def _settled(key: str, on_settle) -> None:
         on_settle(values)
 
 
+def chart_payload(
+    figure: dict | go.Figure, *, height: int, step: int = 0, config: dict | None = None, live: dict | None = None
+) -> bytes:
+    """The payload live_chart would send for `figure`, without the plotly bundle.
+
+    Build it where the compute happens (e.g. in a training turn) and send it with send_payload.
+    """
+    present = presenter.enabled()
+    if not isinstance(figure, dict):
+        figure = figure_dict(figure, present=present)
+    return pack_message(figure, height=height, step=step, config=config, live=live, present=present)
+
+
+def send_payload(payload: bytes, *, key: str, height: int, live: bool = False, on_settle=None) -> int:
+    """Show a payload from chart_payload (the plotly bundle added once per session); returns bytes sent.
+
+    `live` says the payload carries the chart's own controls: then on_settle(values) runs as a
+    callback when one is released, with the values sent by the browser (unchecked: see
+    controls.apply_settled).
+    """
+    if not st.session_state.get(_SENT, False):
+        payload += plotly_bundle_gzip()  # the bundle is the tail of the message (see pack_message)
+        st.session_state[_SENT] = True
+    callbacks = {"on_bundle_needed_change": _bundle_needed}
+    if live:
+        callbacks["on_settled_change"] = functools.partial(_settled, key, on_settle or (lambda values: None))
+    _COMPONENT(data=payload, key=key, height="content" if live else height, **callbacks)
+    return len(payload)
+
+
 def live_chart(
     figure: dict | go.Figure,
     *,
@@ -116,16 +146,5 @@ def live_chart(
     controls; on_settle(values) runs as a callback when one is released, with the values sent
     by the browser (unchecked: see controls.apply_settled).
     """
-    present = presenter.enabled()
-    if not isinstance(figure, dict):
-        figure = figure_dict(figure, present=present)
-    bundle = b""
-    if not st.session_state.get(_SENT, False):
-        bundle = plotly_bundle_gzip()
-        st.session_state[_SENT] = True
-    payload = pack_message(figure, height=height, step=step, bundle=bundle, config=config, live=live, present=present)
-    callbacks = {"on_bundle_needed_change": _bundle_needed}
-    if live:
-        callbacks["on_settled_change"] = functools.partial(_settled, key, on_settle or (lambda values: None))
-    _COMPONENT(data=payload, key=key, height="content" if live else height, **callbacks)
-    return len(payload)
+    payload = chart_payload(figure, height=height, step=step, config=config, live=live)
+    return send_payload(payload, key=key, height=height, live=bool(live), on_settle=on_settle)

@@ -2,12 +2,15 @@
 
 Play, Pause, Step, Reset and New seed are on_click callbacks outside the fragment (a full run
 re-arms or stops the fragment's timer); the fragment trains a bounded amount per tick and
-redraws the live charts in place. Every setting is in the URL.
+redraws the live charts in place. A tick computes in one of the process's turns
+(app.training_session.turn: first come, first served) and makes its Streamlit calls after it.
+Every setting is in the URL.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import urllib.parse
 
 import numpy as np
@@ -24,7 +27,7 @@ from app.figures.training import (
     single_figure,
 )
 from app.links import page_url, repeated_keys
-from app.live_chart import live_chart
+from app.live_chart import chart_payload, send_payload
 from lsoftmax.datasets import DATASETS
 from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
 from lsoftmax.user_data import MAX_UPLOAD_MB
@@ -67,7 +70,7 @@ def step() -> None:
     if run is not None:
         run.running = False
         if session.train_steps(run, st.session_state[STEPS_KEY]).busy:
-            st.toast("The server is busy training other sessions: press Step again in a moment.")
+            st.toast("The server is too busy to train now: press Step again in a moment.")
 
 
 def reset() -> None:
@@ -78,6 +81,7 @@ def reset() -> None:
         run.running, run.steps_per_second, run.feature_extent = False, 0.0, 1.0
         run.arcs.clear()
         run.snapshot = None
+        run.payloads.clear()
 
 
 def new_seed() -> None:
@@ -252,7 +256,7 @@ def status_line(run: session.Run, snapshot) -> None:
             f"Training on **{device}** · epoch **{epoch:,.1f}** · step **{snapshot.step:,}**{speed} · {accuracy}"
         )
     if run.skipped_ticks:
-        st.caption(f"The server is busy: {run.skipped_ticks} ticks redrew without training.")
+        st.caption(f"The server is busy: the last {run.skipped_ticks} ticks found no time to train.")
 
 
 def as_viewed(regions: list, features: list) -> tuple[list, list]:
@@ -273,33 +277,55 @@ def without_test_points(scene, fields: tuple[str, ...]):
     return dataclasses.replace(scene, **{name: np.asarray(getattr(scene, name))[keep] for name in fields})
 
 
-def live_views(run: session.Run, steps_per_tick: int) -> None:
-    """One tick: train (if playing), then redraw the data views in place."""
-    if run.running:
-        outcome = session.play_tick(run, steps_per_tick)
-        if outcome.diverged:
-            st.rerun(scope="app")  # a full run stops this fragment's timer
-    snapshot = run.trainer.snapshot(session.GRID_RESOLUTION)
-    run.snapshot = snapshot
+def _views_payload(run: session.Run, snapshot) -> tuple[bytes, int, int]:
+    """The main chart's payload, its height and its model count (pure compute: runs in a turn)."""
     count = len(snapshot.margins)
     regions, features = session.scenes(run, snapshot, playing=run.running)
     regions, features = as_viewed(regions, features)
-    status_line(run, snapshot)
-    if run.trainer.diverged:
-        st.error(run.trainer.diverged)
     if count == 1:
         figure, height = single_figure(regions[0], features[0], run.feature_extent), 470
     else:
         figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.model_extents)
         height = figure["layout"]["height"]
-    live_chart(figure, key=f"train_views_{count}_{height}", height=height, step=snapshot.step)
+    return chart_payload(figure, height=height, step=snapshot.step), height, count
+
+
+def live_views(run: session.Run, steps_per_tick: int) -> None:
+    """One tick: in a turn, train (if playing) and build the chart; then show it in place.
+
+    A play tick that got no turn in time trains nothing and resends the last payload as it
+    was: no snapshot, no figure (the browser skips redrawing a figure it already shows).
+    """
+    outcome = None
+    wait = session.TURN_WAIT_SECONDS if "views" in run.payloads else math.inf  # the first chart waits
+    with session.turn(wait) as granted:
+        if granted:
+            if run.running:
+                outcome = session.play_tick(run, steps_per_tick, in_turn=True)
+            if outcome is None or not outcome.diverged:
+                run.snapshot = run.trainer.snapshot(run.grid_resolution)
+                run.payloads["views"] = _views_payload(run, run.snapshot)
+    if outcome is not None and outcome.diverged:
+        st.rerun(scope="app")  # a full run stops this fragment's timer
+    if not granted and run.running:
+        run.skipped_ticks += 1
+    status_line(run, run.snapshot)
+    if run.trainer.diverged:
+        st.error(run.trainer.diverged)
+    payload, height, count = run.payloads["views"]
+    send_payload(payload, key=f"train_views_{count}_{height}", height=height)
 
 
 def slow_views(run: session.Run) -> None:
     """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
-    snapshot = run.snapshot or run.trainer.snapshot(session.GRID_RESOLUTION)
-    names = [f"m = {m}" for m in snapshot.margins]
-    live_chart(history_figure(run.trainer.history(), names), key="train_history", height=260, step=snapshot.step)
+    with session.turn(session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf) as granted:
+        if granted:
+            snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
+            names = [f"m = {m}" for m in snapshot.margins]
+            figure = history_figure(run.trainer.history(), names)
+            run.payloads["history"] = (chart_payload(figure, height=260, step=snapshot.step), snapshot, names)
+    payload, snapshot, names = run.payloads["history"]
+    send_payload(payload, key="train_history", height=260)
     with st.container(key="train_numbers"):
         st.table(numbers_table(snapshot, names, epochs_done(run, snapshot)), hide_index=True)
     left, right = st.columns([3, 2])
@@ -352,10 +378,11 @@ def page() -> None:
     sidebar()
     if CSV_ERROR_KEY in st.session_state:
         notices.error(st.session_state[CSV_ERROR_KEY])
-    settings, problem = session.settings_from_widgets()
+    custom = st.session_state.get(CUSTOM_KEY)
+    n_points = len(custom.labels) if custom is not None and st.session_state[key("dataset")] == CUSTOM_DATASET else None
+    settings, problem = session.settings_from_widgets(n_points)
     if problem:
         notices.error(f"{problem}. Keeping the previous settings.")
-    custom = st.session_state.get(CUSTOM_KEY)
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
     previous = session.current_run()
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
@@ -368,7 +395,8 @@ def page() -> None:
     buttons(run)
     steps_per_tick = st.session_state[STEPS_KEY]
     st.fragment(run_every=session.TICK_SECONDS if run.running else None)(live_views)(run, steps_per_tick)
-    st.fragment(run_every=session.SLOW_TICK_SECONDS if run.running else None)(slow_views)(run)
+    slow_every = session.SLOW_TICK_SECONDS * max(1.0, session.playing_sessions() / 4)  # fewer under load
+    st.fragment(run_every=slow_every if run.running else None)(slow_views)(run)
     share_link(settings)
 
 

@@ -238,41 +238,6 @@ def test_zero_class_vector_draws_no_arcs_instead_of_failing():
     assert arcs[0].arcs == [[], []] and arcs[0].gaps == []
 
 
-class CountingTrainer:
-    """Stands in for lsoftmax.train.Trainer: counts steps."""
-
-    diverged = None
-
-    def __init__(self):
-        self.step = 0
-
-    def train(self, n_steps):
-        self.step += n_steps
-        return SimpleNamespace(steps_done=n_steps, diverged=False)
-
-
-def test_training_with_no_budget_does_every_step_and_a_spent_budget_stops_after_one_chunk():
-    run = session.Run(settings=None, data_id="", trainer=CountingTrainer())
-    assert session.train_steps(run, 37).steps == 37
-    assert session.train_steps(run, 37, budget_seconds=0.0).steps == 8
-    assert run.trainer.step == 45
-
-
-def test_a_busy_process_skips_training_but_not_the_redraw():
-    run = session.Run(settings=None, data_id="", trainer=CountingTrainer())
-    taken = 0
-    while session._training_slots.acquire(blocking=False):
-        taken += 1
-    try:
-        outcome = session.train_steps(run, 10)
-    finally:
-        for _ in range(taken):
-            session._training_slots.release()
-    assert taken == session.MAX_TRAINING_TICKS
-    assert outcome.busy and outcome.steps == 0 and run.skipped_ticks == 1 and run.trainer.step == 0
-    assert session.train_steps(run, 10).steps == 10
-
-
 @pytest.mark.parametrize("threads_before", [2, 3])
 def test_torch_threads_are_one_in_every_script_thread(threads_before):
     """Each Streamlit script run has its own thread, and torch's setting is per thread."""
