@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from lsoftmax.settings import TrainSettings
+from lab.settings import TrainSettings
 
 # URL path -> page file, relative to the entry point (what st.page_link wants).
 PAGE_FILES = {

@@ -29,8 +29,8 @@ import streamlit as st
 
 from app import environment
 from app.figures.training import FeatureScene, RegionScene, nice_extent
+from lab.settings import TrainSettings
 from lsoftmax.geometry import feasible_arcs, margin_gaps
-from lsoftmax.settings import TrainSettings
 
 RUN_KEY = "train_run"  # st.session_state key of the Run
 TICK_SECONDS = 0.05  # the fragment's run_every while playing
@@ -168,7 +168,7 @@ class Run:
 
     settings: TrainSettings
     data_id: str  # "" for registry data, else the digest of the user's CSV
-    trainer: object  # lsoftmax.train.Trainer (imported lazily: torch is slow to import)
+    trainer: object  # lab.train.Trainer (imported lazily: torch is slow to import)
     running: bool = False
     feature_extent: float = 1.0  # half-width of the feature-space axes; grows with the features
     model_extents: tuple = ()  # compare mode: each model's own half-width (their |x| can differ 10x)
@@ -179,7 +179,7 @@ class Run:
     payloads: dict = field(default_factory=dict)  # chart key -> the last payload sent (a tick without news resends it)
     arcs: dict[int, Arcs] = field(default_factory=dict)  # per model index
     grid_resolution: int = GRID_RESOLUTION  # decision grid cells per side (live_grid_resolution)
-    snapshot: object = None  # the last lsoftmax.train.Snapshot drawn (the slow views reuse it)
+    snapshot: object = None  # the last lab.train.Snapshot drawn (the slow views reuse it)
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class TickOutcome:
 def new_run(settings: TrainSettings, data=None, data_id: str = "") -> Run:
     """A fresh Run for these settings (and the user's (X, y) when settings.dataset is 'custom')."""
     set_torch_threads_once()
-    from lsoftmax.train import Trainer
+    from lab.train import Trainer
 
     trainer = Trainer(settings, data=data, device=TOY_DEVICE)
     grid = live_grid_resolution(settings, None if data is None else len(data[1]))
@@ -385,7 +385,7 @@ class CustomData:
 
 def load_uploaded_csv(uploaded) -> CustomData:
     """Parse an uploaded file (anything with .name and .getvalue()); ValueError with the reason if bad."""
-    from lsoftmax.user_data import class_names, parse_points_csv
+    from lab.user_data import class_names, parse_points_csv
 
     content = uploaded.getvalue()
     inputs, labels = parse_points_csv(content)

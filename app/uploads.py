@@ -4,7 +4,7 @@ Streamlit keeps every file a browser sends to /_stcore/upload_file/<session>/<id
 session ends (and a closed tab's session lingers for a while), whatever the uploader shows: a
 script could send thousands of files under new ids. install_session_cap makes the process's
 upload store keep only each session's newest MAX_FILES_PER_SESSION files, so a session holds at
-most MAX_FILES_PER_SESSION x server.maxUploadSize (lsoftmax.user_data.MAX_UPLOAD_MB).
+most MAX_FILES_PER_SESSION x server.maxUploadSize (lab.user_data.MAX_UPLOAD_MB).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import time
 import torch
 
 from lab.digits import DigitsSettings, DigitsTrainer, load_digits_data
-from lsoftmax.train import Trainer, TrainSettings
+from lab.train import Trainer, TrainSettings
 
 
 def sync(device: str) -> None:

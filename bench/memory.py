@@ -19,7 +19,7 @@ import tracemalloc
 import numpy as np
 import torch
 
-from lsoftmax.train import Trainer, TrainSettings
+from lab.train import Trainer, TrainSettings
 
 LIMIT_MB = 30.0
 

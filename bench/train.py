@@ -1,4 +1,4 @@
-"""Training speed of lsoftmax.train.Trainer: samples/s and steps/s for one model, the cost of
+"""Training speed of lab.train.Trainer: samples/s and steps/s for one model, the cost of
 compare mode (4 models in lockstep) against one, snapshot time, and the hand-written
 backward against an autograd step of the same network.
 
@@ -18,9 +18,9 @@ import time
 
 import torch
 
+from lab.models import views
+from lab.train import Trainer, TrainSettings
 from lsoftmax import lsoftmax_logits
-from lsoftmax.models import views
-from lsoftmax.train import Trainer, TrainSettings
 
 # TensorFlow Playground's default: circle data, 500 points half of them for training (250),
 # hidden layers [4, 2] (here: one hidden layer of 4, then the 2-D feature layer), tanh, batch 10.

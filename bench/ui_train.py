@@ -125,7 +125,7 @@ def server_tick_ms(compare_ms: tuple[int, ...] | None, ticks: int, query: str = 
     from app import training_session as session
     from app.figures.training import compare_figure, history_figure, single_figure
     from app.live_chart import pack_message
-    from lsoftmax.settings import TrainSettings
+    from lab.settings import TrainSettings
 
     if query:
         link = dict(urllib.parse.parse_qsl(query.lstrip("?")))

@@ -16,12 +16,10 @@ Finished runs are cached per settings under lab.idx.cache_root() / "digits".
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,9 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lab.idx import DataUnavailable, cache_root, load_mnist
+from lab.angles import angle_stats
+from lab.idx import cache_root, load_mnist
 from lsoftmax import LambdaSchedule, LSoftmaxLinear
-from lsoftmax.angles import angle_stats
 from lsoftmax.geometry import feasible_arcs, margin_gaps
 
 DATASETS = ("sklearn", "mnist")
@@ -209,6 +207,13 @@ def pick_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _same_start(source: nn.Module, target: nn.Module) -> dict:
+    """source's weights for target: its state_dict, but each margin head's extra state (its m,
+    which load_state_dict checks) kept from target."""
+    own = target.state_dict()
+    return {name: own[name] if name.endswith("_extra_state") else value for name, value in source.state_dict().items()}
+
+
 def lambda_schedule(settings: DigitsSettings, total_steps: int) -> LambdaSchedule:
     """The library's power-law schedule with gamma chosen so lambda(total_steps) = lambda_end."""
     if settings.lambda_end <= 0 or settings.lambda_end >= settings.lambda_base:
@@ -327,7 +332,7 @@ class DigitsTrainer:
         self.models = [first]
         for m in settings.margins[1:]:
             model = DigitsNet(image_size, settings.channels, m, schedule)
-            model.load_state_dict(first.state_dict())  # the same start for every m
+            model.load_state_dict(_same_start(first, model))  # the same start for every m
             self.models.append(model)
         for model in self.models:
             model.to(self.device).train()
@@ -511,83 +516,3 @@ def train_or_load(
     if not result.stopped:
         save_result(result)
     return result
-
-
-# -------------------------------------------------------------------- CLI
-
-
-def _parser() -> argparse.ArgumentParser:
-    defaults = DigitsSettings()
-    parser = argparse.ArgumentParser(
-        prog="python -m lab.digits",
-        description="Train m = 1..4 in lockstep on digits; write Figure 2 (PNG + HTML) and metrics.json.",
-    )
-    parser.add_argument("--dataset", choices=DATASETS, default=defaults.dataset)
-    parser.add_argument("--margins", default=",".join(map(str, defaults.margins)), help="e.g. 1,2,3,4")
-    for name in ("epochs", "batch_size", "channels", "train_limit", "seed"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    for name in ("learning_rate", "weight_decay", "lambda_base", "lambda_end", "lambda_min"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
-    parser.add_argument("--mnist-folder", default="", help="folder with the four MNIST IDX files")
-    parser.add_argument("--out", default="test-results/digits", help="folder for the figures and metrics.json")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default=None, help="default: CUDA when present")
-    parser.add_argument("--no-cache", action="store_true", help="train even if this setting was run before")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="CPU threads for torch (small convolutions gain little from more)"
-    )
-    return parser
-
-
-def settings_from_args(args: argparse.Namespace) -> DigitsSettings:
-    """DigitsSettings from parsed CLI arguments; ValueError naming a bad one."""
-    try:
-        margins = tuple(int(item) for item in args.margins.split(",") if item.strip())
-    except ValueError:
-        raise ValueError(f"margins must be comma-separated integers, got {args.margins!r}") from None
-    names = [field.name for field in dataclasses.fields(DigitsSettings) if field.name != "margins"]
-    return DigitsSettings(margins=margins, **{name: getattr(args, name) for name in names})
-
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI: train (or load the cached run), write metrics.json, figure.html and figure.png."""
-    args = _parser().parse_args(argv)
-    torch.set_num_threads(max(1, args.threads))
-    try:
-        settings = settings_from_args(args)
-        if args.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device 'cuda' was asked for, but CUDA is not available here")
-
-        def report(progress: Progress) -> None:
-            left = progress.seconds_left
-            eta = f"{left:.0f} s left" if math.isfinite(left) else "timing..."
-            print(f"\r{100 * progress.fraction:5.1f} %  epoch {progress.epoch:.1f}  {eta}   ", end="", file=sys.stderr)
-
-        result = None if args.no_cache else load_result(settings)
-        if result is None:
-            result = DigitsTrainer(settings, load_digits_data(settings), args.device).run(report)
-            print(file=sys.stderr)
-            save_result(result)
-    except (DataUnavailable, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result.metrics(), indent=2) + "\n")
-    # Drawing is the front end's job (app/figures/digits.py, plotly); imported only here, in the CLI.
-    from app.figures.digits import write_figures
-
-    for line in write_figures(result, out):
-        print(line)
-    for model in result.models:
-        summary = model.summary()
-        print(
-            f"m = {model.m}: test accuracy {100 * model.test_accuracy:.2f} %, "
-            f"intra-class angle {summary['mean_intra_class_angle_deg']:.1f} deg, "
-            f"margin {summary['mean_margin_deg']:.1f} deg"
-        )
-    print(f"wrote {out / 'metrics.json'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -108,7 +108,7 @@ def test_healthcheck_probes_the_configured_port_and_fails_when_nothing_listens()
 
 def test_the_shipped_config_holds_the_production_settings():
     """`make run`, the tests and the image all read .streamlit/config.toml, not only the image's ENV."""
-    from lsoftmax.user_data import MAX_UPLOAD_MB
+    from lab.user_data import MAX_UPLOAD_MB
 
     assert CONFIG["client"]["showErrorDetails"] == "none"
     assert CONFIG["client"]["toolbarMode"] == "viewer"
@@ -144,7 +144,7 @@ def test_dockerignore_keeps_what_the_image_copies_and_nothing_heavy():
         for part in line.split()[1:-1] if not part.startswith("--")
     ]  # fmt: skip
     assert copied and not [path for path in copied if _ignored(path.rstrip("/"), patterns)]
-    assert not _ignored("app/streamlit_app.py", patterns) and not _ignored("lsoftmax/settings.py", patterns)
+    assert not _ignored("app/streamlit_app.py", patterns) and not _ignored("lab/settings.py", patterns)
     for heavy in (".venv/lib/x.py", ".git/HEAD", "tests/test_deploy.py", "test-results/a.png", "app/__pycache__/a.pyc"):
         assert _ignored(heavy, patterns), heavy
 

@@ -1,5 +1,6 @@
-"""Imports flow one way (style.md rule 2): the library never imports streamlit or plotly,
-and its numpy modules never import torch. Checked in fresh interpreters and statically."""
+"""Imports flow one way (style.md rule 2): app -> lab -> lsoftmax. The library never imports
+the lab, streamlit or plotly; the lab never imports streamlit or plotly; numpy modules never
+import torch. Checked in fresh interpreters and statically."""
 
 import ast
 import json
@@ -10,20 +11,23 @@ from pathlib import Path
 
 import pytest
 
+import lab
 import lsoftmax
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "lsoftmax"
+LAB = ROOT / "lab"
 SUBMODULES = sorted(f"lsoftmax.{info.name}" for info in pkgutil.iter_modules(lsoftmax.__path__))
+LAB_MODULES = sorted(f"lab.{info.name}" for info in pkgutil.iter_modules(lab.__path__))
 NUMPY_ONLY = [
     "lsoftmax.geometry",
     "lsoftmax.margin",
     "lsoftmax.margins",
-    "lsoftmax.datasets",
-    "lsoftmax.settings",
-    "lsoftmax.angles",
-    "lsoftmax.user_data",
-    "lsoftmax.explain",
+    "lab.datasets",
+    "lab.settings",
+    "lab.angles",
+    "lab.user_data",
+    "lab.explain",
 ]
 FRONT_END = ("streamlit", "plotly")
 
@@ -38,13 +42,21 @@ def loaded_after_import(module: str) -> set[str]:
 
 
 def test_submodules_were_found():
-    assert set(NUMPY_ONLY) <= set(SUBMODULES)
+    assert set(NUMPY_ONLY) <= set(SUBMODULES) | set(LAB_MODULES)
+    assert {"lab.train", "lab.models", "lab.settings", "lab.user_data"} <= set(LAB_MODULES)
     assert {"lsoftmax.functional", "lsoftmax.layers", "lsoftmax.schedule"} <= set(SUBMODULES)
 
 
-def test_library_never_loads_the_front_end():
+def test_library_never_loads_the_front_end_or_the_lab():
     loaded = loaded_after_import(", ".join(["lsoftmax", *SUBMODULES]))  # one interpreter: torch loads once
-    assert not loaded & set(FRONT_END), f"importing the library loads {sorted(loaded & set(FRONT_END))}"
+    assert not loaded & {*FRONT_END, "lab", "app"}, (
+        f"importing the library loads {sorted(loaded & {*FRONT_END, 'lab'})}"
+    )
+
+
+def test_lab_never_loads_the_front_end():
+    loaded = loaded_after_import(", ".join(["lab", *LAB_MODULES]))
+    assert not loaded & {*FRONT_END, "app"}, f"importing the lab loads {sorted(loaded & {*FRONT_END, 'app'})}"
 
 
 @pytest.mark.parametrize("module", NUMPY_ONLY)
@@ -74,5 +86,10 @@ def imported_roots(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("path", sorted(LIBRARY.rglob("*.py")), ids=lambda path: path.name)
-def test_no_library_file_imports_the_front_end(path):
-    assert not imported_roots(path) & set(FRONT_END)
+def test_no_library_file_imports_the_front_end_or_the_lab(path):
+    assert not imported_roots(path) & {*FRONT_END, "lab", "app"}
+
+
+@pytest.mark.parametrize("path", sorted(LAB.rglob("*.py")), ids=lambda path: f"lab/{path.name}")
+def test_no_lab_file_imports_the_front_end(path):
+    assert not imported_roots(path) & {*FRONT_END, "app"}

@@ -533,7 +533,7 @@ def numbers_table(snapshot, model_names: list[str], epoch: float) -> list[dict]:
 def angle_table(angles: list, model_names: list[str]) -> list[dict]:
     """Rows for the angle dashboard, one per class: mean +- std angle of x to its own W_y and |W_j|.
 
-    angles holds one lsoftmax.angles.AngleStats per model (degrees). One model gets two
+    angles holds one lab.angles.AngleStats per model (degrees). One model gets two
     columns; several get one column each (angle and |W| together) so the table stays narrow.
     """
     rows = []

@@ -16,7 +16,7 @@ from app.figures.scenes import FIELD_KINDS, binary_sample, binary_view
 from app.figures.style import PLANE_HEIGHT
 from app.live_chart import live_chart
 from app.live_chart.controls import apply_settled
-from lsoftmax.explain import sample_readout
+from lab.explain import sample_readout
 from lsoftmax.geometry import equal_norm_margin
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"

@@ -21,8 +21,8 @@ from app.figures.scenes import binary_view, multiclass_scene, psi_samples, sched
 from app.key_navigation import arrow_keys
 from app.live_chart import live_chart
 from app.presets import PRESETS
+from lab.settings import TrainSettings
 from lsoftmax import LambdaSchedule
-from lsoftmax.settings import TrainSettings
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
 FIGURE_HEIGHT = 560  # px: the figure shares the row with the text

@@ -13,8 +13,8 @@ from app.figures.scenes import psi_samples, schedule_samples
 from app.figures.style import CURVE_HEIGHT
 from app.live_chart import live_chart
 from app.live_chart.controls import apply_settled
+from lab.explain import blended_psi, chebyshev_coefficients
 from lsoftmax import LambdaSchedule, MultiplicativeSchedule
-from lsoftmax.explain import blended_psi, chebyshev_coefficients
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 CURVE_POINTS = PSI_POINTS

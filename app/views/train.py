@@ -28,9 +28,9 @@ from app.figures.training import (
 )
 from app.links import page_url, repeated_keys
 from app.live_chart import chart_payload, send_payload
-from lsoftmax.datasets import DATASETS
-from lsoftmax.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
-from lsoftmax.user_data import MAX_UPLOAD_MB
+from lab.datasets import DATASETS
+from lab.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
+from lab.user_data import MAX_UPLOAD_MB
 
 CUSTOM_KEY = "train_custom_data"  # the parsed CSV (session.CustomData)
 CSV_ERROR_KEY = "train_csv_error"

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.live_chart import unpack_message
 from app.live_chart.encoding import decode_typed_array
-from lsoftmax.explain import sample_readout
+from lab.explain import sample_readout
 from lsoftmax.geometry import binary_boundaries, weights_from_polar
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "binary.py")

@@ -9,7 +9,7 @@ import pytest
 
 from app.figures import training
 from app.figures.style import class_color
-from lsoftmax.angles import angle_stats
+from lab.angles import angle_stats
 from lsoftmax.geometry import arc_contains, feasible_arcs, margin_gaps
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from app.notices import QUOTE_LIMIT, WORD_JOINER, plain_text, shorten
-from lsoftmax.user_data import MAX_BYTES
+from lab.user_data import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWS = ROOT / "app" / "views"

@@ -6,7 +6,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app import training_session as session
-from lsoftmax.settings import TrainSettings
+from lab.settings import TrainSettings
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "train.py")
 HEAVY = {

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import training_session as session
 from app.presets import PAGE_FILES, PRESETS, Preset
-from lsoftmax.settings import TrainSettings
+from lab.settings import TrainSettings
 
 APP = Path(__file__).resolve().parents[2] / "app"
 TRAINING = [key for key, preset in PRESETS.items() if preset.page == "train"]

@@ -18,7 +18,7 @@ import torch
 
 from app import training_session as session
 from app.figures.training import compare_figure
-from lsoftmax.train import Trainer, TrainSettings
+from lab.train import Trainer, TrainSettings
 
 STEPS_IN_FIRST_SECOND = math.ceil(1.0 / session.TICK_SECONDS) * session.DEFAULT_STEPS_PER_TICK
 STORY_STEPS = 2000  # about 30 s of play at ~7 ticks/s in compare mode (bench/ui_train.py)

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from app import training_session as session
 from app.live_chart import unpack_message
 from app.live_chart.encoding import decode_typed_array
-from lsoftmax.settings import TrainSettings
+from lab.settings import TrainSettings
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "train.py")
 GOOD_CSV = b"x,y,label\n" + b"".join(f"{i % 5},{i % 3 - (i % 2) * 4},{i % 2}\n".encode() for i in range(20))

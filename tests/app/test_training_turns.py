@@ -20,7 +20,7 @@ PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "train.py")
 
 
 class CountingTrainer:
-    """Stands in for lsoftmax.train.Trainer: counts steps and records each call's size."""
+    """Stands in for lab.train.Trainer: counts steps and records each call's size."""
 
     diverged = None
 

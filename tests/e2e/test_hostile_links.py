@@ -53,7 +53,7 @@ def test_a_hostile_value_is_shown_as_text(page, app_url, path, kind):
 def test_a_too_large_upload_is_refused_by_name(page, app_url, tmp_path):
     """The uploader refuses a file over MAX_UPLOAD_MB next to that file's name (before sending it);
     the file it still holds keeps its own message, which names it."""
-    from lsoftmax.user_data import MAX_BYTES, MAX_UPLOAD_MB
+    from lab.user_data import MAX_BYTES, MAX_UPLOAD_MB
 
     bad = tmp_path / "bad-[x](https:evil.example).csv"
     bad.write_text("x,y,label\n1,2,a\nnot,a,number\n")

@@ -1,7 +1,6 @@
 """lab.digits: a short CPU run learns the 8x8 digits for m = 1 and m = 4; lockstep (same start,
-same batches), progress, stop, the cache, the settings' checks and the command line."""
+same batches), progress, stop, the cache and the settings' checks (the command line: tests/app/test_digits_cli.py)."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ from lab.digits import (
     lambda_schedule,
     load_digits_data,
     load_result,
-    main,
     save_result,
 )
 
@@ -127,28 +125,6 @@ def test_a_saved_result_loads_back_only_for_its_own_settings(short_run, tmp_path
 def test_bad_settings_name_the_field(changes, name):
     with pytest.raises(ValueError, match=f"^{name} must be"):
         DigitsSettings(**changes)
-
-
-def test_command_line_writes_metrics_and_figures(tmp_path, capsys):
-    out = tmp_path / "out"
-    code = main(["--margins", "1,2", "--epochs", "1", "--out", str(out)])
-    printed = capsys.readouterr().out
-    assert code == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert [model["m"] for model in metrics["models"]] == [1, 2]
-    assert metrics["models"][0]["paper_mnist_error_percent"] == 0.40
-    html = (out / "figure.html").read_text()
-    assert "plotly" in html.lower() and "digit 0" in html and len(html) > 1_000_000  # plotly.js inlined
-    assert (out / "angles.html").is_file()
-    if Path("/usr/bin/chromium").exists():  # kaleido drives the system Chromium
-        assert (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", printed
-    else:
-        assert "skipped figure.png" in printed
-
-
-def test_command_line_reports_bad_input_without_a_traceback(capsys):
-    assert main(["--margins", "1,x"]) == 2
-    assert "error: margins must be comma-separated integers" in capsys.readouterr().err
 
 
 def test_the_lab_never_imports_the_front_end():

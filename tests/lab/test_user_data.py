@@ -1,4 +1,4 @@
-"""Tests of lsoftmax.user_data.parse_points_csv: good files parse to what they say, and every
+"""Tests of lab.user_data.parse_points_csv: good files parse to what they say, and every
 kind of bad file raises ValueError with a message that names the problem (and the line)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from lsoftmax.user_data import MAX_BYTES, MAX_ROWS, MAX_UPLOAD_MB, class_names, parse_points_csv
+from lab.user_data import MAX_BYTES, MAX_ROWS, MAX_UPLOAD_MB, class_names, parse_points_csv
 
 GOOD = "x,y,label\n0.5,1.0,0\n-1,2,1\n3,-4.5,0\n1e-3,0,1\n2,2,0\n\n5,5,1\n"
 
@@ -101,7 +101,7 @@ def test_rejects_other_types():
 def test_numpy_only_modules_load_neither_torch_nor_the_front_end():
     """The page parses URLs and CSVs and draws angle tables before (or without) loading torch."""
     code = (
-        "import sys, lsoftmax.user_data, lsoftmax.settings, lsoftmax.angles; "
+        "import sys, lab.user_data, lab.settings, lab.angles; "
         "print(sorted({'torch', 'streamlit', 'plotly'} & {name.split('.')[0] for name in sys.modules}))"
     )
     root = pathlib.Path(__file__).parents[2]

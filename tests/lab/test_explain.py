@@ -1,4 +1,4 @@
-"""lsoftmax.explain against independent references: numpy's Chebyshev basis, the
+"""lab.explain against independent references: numpy's Chebyshev basis, the
 reference's worked numbers, and the torch loss (lsoftmax_logits + cross_entropy)."""
 
 import math
@@ -8,8 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lab.explain import blended_psi, chebyshev_coefficients, sample_readout
 from lsoftmax import lsoftmax_logits
-from lsoftmax.explain import blended_psi, chebyshev_coefficients, sample_readout
 
 
 @pytest.mark.parametrize(

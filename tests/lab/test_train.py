@@ -1,4 +1,4 @@
-"""Tests of lsoftmax.train and lsoftmax.models: hand-written gradients against autograd, the
+"""Tests of lab.train and lab.models: hand-written gradients against autograd, the
 trainer's behaviour (learning, determinism, compare mode, divergence, history, reset) and the
 settings' URL round trip. CPU only, a few seconds in all."""
 
@@ -12,10 +12,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lab.models import NUMPY_OPS, TORCH_OPS, NetworkShape, StackedNetwork, views
+from lab.train import _SGD, HISTORY_ROWS, Snapshot, Trainer, TrainSettings, _Adam, angle_stats
 from lsoftmax import margin_logits
 from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, SphereFace, as_margin
-from lsoftmax.models import NUMPY_OPS, TORCH_OPS, NetworkShape, StackedNetwork, views
-from lsoftmax.train import _SGD, HISTORY_ROWS, Snapshot, Trainer, TrainSettings, _Adam, angle_stats
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -395,7 +395,7 @@ def test_divergence_is_caught_reported_and_the_last_good_state_kept():
 
 
 def test_history_is_bounded_and_thins_out_evenly(monkeypatch):
-    import lsoftmax.train as train_module
+    import lab.train as train_module
 
     monkeypatch.setattr(train_module, "HISTORY_ROWS", 20)
     monkeypatch.setattr(train_module, "HISTORY_EVERY", 1)

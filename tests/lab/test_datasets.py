@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lsoftmax.datasets import DATASETS, MAX_SAMPLES, make_dataset
+from lab.datasets import DATASETS, MAX_SAMPLES, make_dataset
 
 
 def class_counts_to_test(name):

@@ -2,7 +2,7 @@
 torch-free, so a page can parse and write its URL without importing torch.
 
 It is the cache key of a run and round-trips through URL query parameters
-(to_query / from_query). Re-exported by lsoftmax.train.
+(to_query / from_query). Re-exported by lab.train.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lsoftmax.datasets import DATASETS, MAX_CLASSES, MAX_SAMPLES
+from lab.datasets import DATASETS, MAX_CLASSES, MAX_SAMPLES
 
-CUSTOM_DATASET = "custom"  # the user's own points (lsoftmax.user_data); n_samples, noise, n_classes unused
+CUSTOM_DATASET = "custom"  # the user's own points (lab.user_data); n_samples, noise, n_classes unused
 ACTIVATIONS = ("prelu", "relu", "tanh")
 LAMBDA_KINDS = ("power", "multiplicative", "none")
 OPTIMIZERS = ("adam", "sgd")
@@ -30,7 +30,7 @@ class TrainSettings:
     # The defaults tell the paper's Figure-2 story at the page's pace (10 steps per tick): the
     # spiral arms are mixed for the first ~200 steps, unravel by ~400, then (as lambda falls)
     # each class's features fan out into a thinner wedge around W_j for larger m.
-    dataset: str = "spiral"  # a key of lsoftmax.datasets.DATASETS, or "custom" for user data
+    dataset: str = "spiral"  # a key of lab.datasets.DATASETS, or "custom" for user data
     n_samples: int = 600  # points generated, train and test together (2..20000)
     noise: float = 0.05  # standard deviation of the Gaussian noise added to every point (>= 0)
     n_classes: int = 3  # K, 2..10; datasets with a fixed K (moons, xor, gaussians) use theirs

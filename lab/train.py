@@ -36,8 +36,8 @@ Conventions (for the page):
   so a page that wants speed should pass device="cpu".
 
 Beyond the API the page was promised (nothing renamed or removed):
-- TrainSettings lives in lsoftmax/settings.py (no torch import, for URL parsing) and
-  AngleStats / angle_stats in lsoftmax/angles.py (numpy only); both are re-exported here.
+- TrainSettings lives in lab/settings.py (no torch import, for URL parsing) and
+  AngleStats / angle_stats in lab/angles.py (numpy only); both are re-exported here.
 - Added: Snapshot.train_plain_loss, history key "train_plain_loss", Trainer.n_classes,
   Trainer.seed, Trainer(..., backend=None), TrainSettings.margins, TrainSettings.effective_classes
   (datasets with a fixed K ignore n_classes), make_schedule(settings).
@@ -54,12 +54,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from lsoftmax.angles import AngleStats, angle_stats
-from lsoftmax.datasets import make_dataset
+from lab.angles import AngleStats, angle_stats
+from lab.datasets import make_dataset
+from lab.models import NetworkShape, StackedNetwork
+from lab.settings import CUSTOM_DATASET, TrainSettings
 from lsoftmax.margins import Margin, as_margin
-from lsoftmax.models import NetworkShape, StackedNetwork
 from lsoftmax.schedule import LambdaSchedule, MultiplicativeSchedule
-from lsoftmax.settings import CUSTOM_DATASET, TrainSettings
 
 __all__ = ["TrainSettings", "Trainer", "TrainReport", "Snapshot", "AngleStats", "angle_stats", "make_schedule"]
 
