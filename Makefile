@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint bench docker-lint clean
+.PHONY: run test lint bench screenshots docker-lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
+
+# Refresh the README's images: the browser tests, saving their screenshots into assets/.
+screenshots: $(VENV)/.dev-installed
+	LSOFTMAX_SCREENSHOT_DIR=$(CURDIR)/assets/screenshots OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/e2e -q
 
 bench: $(VENV)/.dev-installed
 	for name in loss train memory ui_latency ui_train; do OMP_NUM_THREADS=1 $(BIN)/python -m bench.$$name || exit 1; done
