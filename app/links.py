@@ -1,6 +1,8 @@
 """Every control lives in the URL: a Param describes one bound control (key, default, limits),
-the widget helpers bind it with bind="query-params", invalid_params explains what is wrong
-with an incoming link (before the widgets quietly drop it), and share_link shows the link.
+the widget helpers bind it with bind="query-params", link_values reads an incoming link (the
+last of a repeated key, a fraction for a whole number toward zero) and says in a sentence what
+was not used as written, notice_invalid_params shows those sentences as plain text and starts
+each widget at the value they name, and share_link shows the link.
 
 Usage on a page: declare the Params, call notice_invalid_params(PARAMS) before any widget,
 build the widgets with slider/checkbox/choice, then show_share_link(page_path, PARAMS).

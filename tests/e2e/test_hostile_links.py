@@ -75,3 +75,52 @@ def test_a_too_large_upload_is_refused_by_name(page, app_url, tmp_path):
     widget.scroll_into_view_if_needed()
     widget.screenshot(path=str(RESULTS / "upload-too-large.png"))
     assert_no_exception(page)
+
+
+PUT_FILES = """async ([url, headers, count, size]) => {
+  const base = url.slice(0, url.lastIndexOf('/') + 1);
+  const statuses = [];
+  for (let index = 0; index < count; index++) {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(size)]), `evil-${index}.csv`);
+    const response = await fetch(base + `evil-file-${index}-${Date.now()}`, {method: 'PUT', body: form, headers});
+    statuses.push(response.status);
+  }
+  return statuses;
+}"""
+
+
+def uploaded_bytes(app_url: str) -> int:
+    """What the server's upload store holds (Streamlit's own metrics, read on loopback)."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"{app_url}/_stcore/metrics?families=cache_memory_bytes", timeout=10) as response:
+        text = response.read().decode()
+    found = re.findall(r"^cache_memory_bytes\{[^}]*UploadedFileManager[^}]*\} (\S+)", text, re.MULTILINE)
+    return int(float(found[0])) if found else 0
+
+
+def test_one_session_cannot_pile_up_uploads(page, app_url, tmp_path):
+    """A script that sends many files under new ids to its own session keeps only the newest two."""
+    from app.uploads import MAX_FILES_PER_SESSION
+
+    puts = []
+    page.on("request", lambda request: puts.append(request) if request.method == "PUT" else None)
+    page.goto(f"{app_url}/train")
+    wait_ready(page, timeout=60_000)
+    good = tmp_path / "points.csv"
+    good.write_text("x,y,label\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(20)))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    for _ in range(60):  # the uploader sends the file itself
+        if puts:
+            break
+        page.wait_for_timeout(500)
+    assert puts and "/_stcore/upload_file/" in puts[0].url
+    headers = {name: value for name, value in puts[0].headers.items() if name.lower() == "x-xsrftoken"}
+    size, count = 100_000, 20
+    statuses = page.evaluate(PUT_FILES, [puts[0].url, headers, count, size])
+    assert set(statuses) == {204} or set(statuses) == {200}, statuses  # accepted: the cap, not a refusal, bounds them
+    page.wait_for_timeout(6_000)  # the metrics' memory figures are cached for a few seconds
+    held = uploaded_bytes(app_url)
+    assert size <= held <= MAX_FILES_PER_SESSION * size + 10_000, held  # without the cap: 2 MB
