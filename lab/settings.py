@@ -45,9 +45,9 @@ class TrainSettings:
     m: int = 4  # margin of the head, 1..8 (1 = plain softmax)
     lambda_kind: str = "power"  # "power" | "multiplicative" | "none" (lambda = 0, pure L-Softmax)
     # power: lambda = max(lambda_min, base * (1 + gamma * t) ** -power), t = 1 at the first step.
-    # These defaults fall from ~1000 to ~7 at step 500, ~0.8 at 1000 and ~0.07 at 2000.
+    # These defaults fall from ~1000 to ~12 at step 200, ~1.6 at 400 and ~0.15 at 800.
     lambda_base: float = 1000.0  # lambda at t = 0
-    lambda_gamma: float = 0.005  # how fast the step counter eats into lambda
+    lambda_gamma: float = 0.01  # how fast the step counter eats into lambda
     lambda_power: float = 4.0  # steepness of the decay
     # multiplicative: lambda = max(lambda_min, start * factor ** t); 100 * 0.99 ** t is ~1 at t = 460
     lambda_start: float = 100.0  # lambda at t = 0

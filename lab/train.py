@@ -41,7 +41,7 @@ Beyond the API the page was promised (nothing renamed or removed):
 - Added: Snapshot.train_plain_loss, history key "train_plain_loss", Trainer.n_classes,
   Trainer.seed, Trainer(..., backend=None), TrainSettings.margins, TrainSettings.effective_classes
   (datasets with a fixed K ignore n_classes), make_schedule(settings).
-- Lambda defaults: base 1000, gamma 0.005, power 4 (about 7 at step 500, 0.8 at 1000).
+- Lambda defaults: base 1000, gamma 0.01, power 4 (about 12 at step 200, 1.6 at 400, 0.15 at 800).
 """
 
 from __future__ import annotations

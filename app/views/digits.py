@@ -138,7 +138,7 @@ def show_result(result, cached: bool) -> None:
             st.plotly_chart(figure, key=f"digits_grid_{split}", config={"displaylogo": False})
     st.table(metrics_rows(result), hide_index=True)
     st.caption(
-        "The paper's errors (Liu et al. 2016, Table 2) are for MNIST with its full CNN (a wide last "
+        "The paper's errors (Liu et al. 2016) are for MNIST with its full CNN (a wide last "
         "hidden layer, 60,000 images, many epochs); ours come from a 2-D feature layer, which costs "
         "accuracy: compare the trend over m and the angles, not the absolute numbers."
     )
@@ -180,7 +180,7 @@ def page() -> None:
     elif cached is not None and not running:
         show_result(cached, cached=True)
     elif not running:
-        st.info("Press Train: the 8x8 digits take about half a minute on one CPU core.")
+        st.info("Press Train: the 8x8 digits take about half a minute on one free CPU core (longer on a busy server).")
 
 
 page()

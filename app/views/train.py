@@ -328,6 +328,12 @@ def slow_views(run: session.Run) -> None:
     send_payload(payload, key="train_history", height=260)
     with st.container(key="train_numbers"):
         st.table(numbers_table(snapshot, names, epochs_done(run, snapshot)), hide_index=True)
+    if max(snapshot.margins) > 1:
+        st.caption(
+            "The margin loss (train, solid) is measured against a target that gets harder as lambda "
+            "(dashed grey) falls, so it can rise while the model improves: the plain losses and the "
+            "accuracies say how well it classifies."
+        )
     left, right = st.columns([3, 2])
     left.table(angle_table(snapshot.angles, names), hide_index=True)
     right.table(model_table(snapshot.angles, names), hide_index=True)

@@ -3,10 +3,10 @@ mode scales each panel to its own model.
 
 Pace: a play tick runs every session.TICK_SECONDS with session.DEFAULT_STEPS_PER_TICK steps, so
 the first second of play is at most STEPS_IN_FIRST_SECOND steps (fewer when a tick is slow).
-Measured (seeds 0-2, compare m = 1..4): test accuracy 0.77-0.85 after 200 steps, 0.99-1.00 after
-2,000; mean angle between a feature and its own W_y after 2,000 steps 18-21, 10-10.4, 6-10 and
-5.8-6.0 degrees for m = 1..4; the 90th percentile of |x| fills 0.37-0.62 of its own panel's
-half-width (0.23-0.28 for some models when every panel shared one range, as before).
+Measured (seeds 0-2, compare m = 1..4): test accuracy 0.73-0.83 after 200 steps, 0.99-1.00 after
+2,000; mean angle between a feature and its own W_y after 2,000 steps 18-21, 9.5-11, 6.6-7.6 and
+5.4-6.0 degrees for m = 1..4; the 90th percentile of |x| fills 0.35-0.69 of its own panel's
+half-width (0.23-0.28 for some models of the old blobs default when every panel shared one range).
 """
 
 import dataclasses

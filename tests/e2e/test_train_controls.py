@@ -68,3 +68,16 @@ def test_compare_mode_disables_m_and_a_reset_says_why(page, app_url):
     expect(notice).to_contain_text("Restarted at step 0: m changed (it was at step 10).")
     expect(page.locator(".st-key-train_status")).to_contain_text("step 0")
     assert_no_exception(page)
+
+
+def test_an_upload_shows_k_and_its_label_mapping(page, app_url):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_train(page, app_url)
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{('dog', 'cat', 'bird')[i % 3]}\n" for i in range(30))
+    upload = {"name": "pets.csv", "mimeType": "text/csv", "buffer": ("x,y,label\n" + rows).encode()}
+    page.locator(".st-key-train_csv input[type='file']").set_input_files(files=[upload])
+    expect(page.get_by_text("Labels: bird = class 1, cat = class 2, dog = class 3")).to_be_visible(timeout=30_000)
+    k_box = page.get_by_role("spinbutton", name="Classes K")
+    expect(k_box).to_have_value("3")
+    expect(k_box).to_be_disabled()
+    assert_no_exception(page)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from lab.digits import (
+    DigitsData,
     DigitsSettings,
     DigitsTrainer,
     lambda_schedule,
@@ -81,6 +82,20 @@ def test_models_start_equal_and_see_the_same_batches():
     again = DigitsTrainer(settings, load_digits_data(settings), device="cpu")._next_batch()
     assert torch.equal(first, again)  # batch order comes from the seed, not from global state
     assert [model.head.m for model in trainer.models] == [1, 2, 3]
+
+
+def test_the_network_handles_mnist_sized_images():
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((40, 1, 28, 28)).astype(np.float32)
+    labels = np.arange(40) % 10
+    data = DigitsData(images[:32], labels[:32], images[32:], labels[32:], "random 28x28")
+    settings = DigitsSettings(dataset="mnist", margins=(1, 3), epochs=1, batch_size=16)
+    trainer = DigitsTrainer(settings, data, device="cpu")
+    sizes = [module.out_channels for module in trainer.models[0].body if isinstance(module, torch.nn.Conv2d)]
+    assert sizes == [16, 16, 32, 32, 64, 64]  # 28 -> 14 -> 7 -> 3 pixels
+    result = trainer.run()
+    assert result.steps == 2 and result.models[1].test_features.shape == (8, 2)
+    assert np.isfinite(result.models[1].test_features).all()
 
 
 def test_lambda_reaches_the_stated_end_value():
