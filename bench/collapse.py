@@ -24,7 +24,7 @@ CASES = [  # (label, margin, schedule)
     ("m = 1, lambda = 0", LSoftmax(m=1), None),
     ("m = 2, lambda = 0 (the default schedule None)", LSoftmax(m=2), None),
     ("m = 4, lambda = 0 (the default schedule None)", LSoftmax(m=4), None),
-    ("m = 4, README schedule (1000, 0.002, 4, min 1)", LSoftmax(m=4), LambdaSchedule(1000.0, 0.002, 4.0, 1.0)),
+    ("m = 4, the README schedule (1000, 0.01, 4, min 1)", LSoftmax(m=4), LambdaSchedule(1000.0, 0.01, 4.0, 1.0)),
     ("SphereFace m = 4, lambda = 0", SphereFace(m=4), None),
 ]
 

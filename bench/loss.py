@@ -104,17 +104,17 @@ def clear_grads(*tensors) -> None:
         tensor.grad = None
 
 
-def time_step(step, sync, inner: int) -> float:
+def time_step(step, sync, inner: int, clock=time.perf_counter) -> float:
     """Seconds per call of step, averaged over inner back-to-back calls."""
     sync()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(inner):
         step()
     sync()
-    return (time.perf_counter() - start) / inner
+    return (clock() - start) / inner
 
 
-def measure(steps, sync, repeats: int) -> dict[str, float]:
+def measure(steps, sync, repeats: int, clock=time.perf_counter) -> dict[str, float]:
     """Median seconds per call for each step, timed round-robin."""
     inner = {}
     for name, step in steps.items():
@@ -126,7 +126,7 @@ def measure(steps, sync, repeats: int) -> dict[str, float]:
     for repeat in range(repeats):
         order = names[repeat % len(names) :] + names[: repeat % len(names)]
         for name in order:
-            samples[name].append(time_step(steps[name], sync, inner[name]))
+            samples[name].append(time_step(steps[name], sync, inner[name], clock))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -153,15 +153,19 @@ def main(argv=None) -> None:
     if device.type == "cpu":
         torch.set_num_threads(args.threads)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    # On the CPU, with one torch thread, the process's CPU time is the work done and hardly moves
+    # when other programs load the machine (wall time moved 5x on a shared 2-core box); CUDA: wall time.
+    cpu_clock = device.type == "cpu" and args.threads == 1
+    clock = time.process_time if cpu_clock else time.perf_counter
     rows = []
     for size in SIZES:
         x, weight, target = make_problem(size, device, args.seed)
         steps = make_steps(x, weight, target, args.members)
-        rows.append((size, measure(steps, sync, args.repeats)))
+        rows.append((size, measure(steps, sync, args.repeats, clock)))
         clear_grads(x, weight)
     threads = f", {torch.get_num_threads()} thread(s)" if device.type == "cpu" else ""
     print(f"forward + backward, float32, {device}{threads}, torch {torch.__version__}, ")
-    print(f"median of {args.repeats} interleaved samples\n")
+    print(f"median of {args.repeats} interleaved samples of {'CPU' if cpu_clock else 'wall'} time\n")
     print(table(rows, args.members))
     worst_ce = max(result[name] / result["CE"] for _, result in rows for name in args.members)
     pml_ratios = [

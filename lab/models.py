@@ -246,6 +246,9 @@ NUMPY_OPS, TORCH_OPS = NumpyOps(), TorchOps()
 
 def _targets_and_slopes(cos_theta: np.ndarray, margins: tuple[Margin, ...]):
     """t(c) and dt/dc of each model's member on its slice of cos_theta (G, B, 1), numpy."""
+    if len(margins) == 1:  # one model: no stacking
+        target, slope = margins[0].target_and_slope(cos_theta)
+        return target, np.broadcast_to(slope, cos_theta.shape)
     pairs = [margin.target_and_slope(cos_theta[g]) for g, margin in enumerate(margins)]
     return np.stack([pair[0] for pair in pairs]), np.stack(
         [np.broadcast_to(pair[1], cos_theta.shape[1:]) for pair in pairs]

@@ -175,7 +175,14 @@ def _arcs_from_edges(positive, edges, rising):
     ]
 
 
-def feasible_arcs(weights, m):
+def _pick(margin, m):
+    """The member from either keyword (margin, or m as the L-Softmax contract names it)."""
+    if margin is not None and m is not None:
+        raise ValueError(f"m must be given once, as margin or as m, got margin={margin!r} and m={m!r}")
+    return as_margin(m if margin is None else margin, "m")
+
+
+def feasible_arcs(weights, margin=None, m=None):
     """For each class, the arcs of directions where its criterion holds.
 
     weights (K, 2), rows the class vectors; m a member of lsoftmax.margins or an integer m
@@ -183,7 +190,7 @@ def feasible_arcs(weights, m):
     to end, 0 <= start < 2 pi, start < end <= start + 2 pi.
     """
     weights = check_weights(weights)
-    margin = as_margin(m, "m")
+    margin = _pick(margin, m)
     directions = np.mod(np.arctan2(weights[:, 1], weights[:, 0]), TWO_PI)
     # The member's breakpoints (psi's junctions, ArcFace's branch) on both sides of each W_j,
     # where theta turns round (0 and pi), plus a fine grid.
@@ -303,7 +310,7 @@ def _two_class_criteria(norm1, norm2, theta12, margin):
     return float(scale1), float(scale2), theta12, class1, class2
 
 
-def binary_boundaries(norm1, norm2, theta12, m) -> BinaryBoundaries:
+def binary_boundaries(norm1, norm2, theta12, margin=None, m=None) -> BinaryBoundaries:
     """Plain and margin boundaries for two classes at angle theta12 (radians).
 
     m: a member of lsoftmax.margins or an integer m (L-Softmax). Inside the wedge each
@@ -311,7 +318,7 @@ def binary_boundaries(norm1, norm2, theta12, m) -> BinaryBoundaries:
     root; it is found by bisection to ~1e-15 rad. `softmax` is the member's plain rule
     scale_1 cos(theta1) = scale_2 cos(theta2) (the norms count for L-Softmax only).
     """
-    scale1, scale2, theta12, class1, class2 = _two_class_criteria(norm1, norm2, theta12, m)
+    scale1, scale2, theta12, class1, class2 = _two_class_criteria(norm1, norm2, theta12, _pick(margin, m))
     root1 = _wedge_root(class1, theta12)
     flipped = _wedge_root(lambda phi: class2(theta12 - phi), theta12)  # class 2's criterion, decreasing from W2
     root2 = None if flipped is None else theta12 - flipped
@@ -320,12 +327,12 @@ def binary_boundaries(norm1, norm2, theta12, m) -> BinaryBoundaries:
     return BinaryBoundaries(class1=root1, class2=root2, softmax=softmax)
 
 
-def wedge_margin(norm1, norm2, theta12, m) -> float:
+def wedge_margin(norm1, norm2, theta12, margin) -> float:
     """The angle (radians) of directions inside the wedge between W1 and W2 where neither
     class's criterion holds: margin-family.md's 'margin inside the wedge'. Unlike
     BinaryBoundaries.margin it is also right when a criterion holds nowhere (the whole wedge
     is margin) or everywhere in the wedge."""
-    _, _, theta12, class1, class2 = _two_class_criteria(norm1, norm2, theta12, m)
+    _, _, theta12, class1, class2 = _two_class_criteria(norm1, norm2, theta12, margin)
     claimed = 0.0
     for criterion in (class1, lambda phi: class2(theta12 - phi)):  # each decreasing from its own W
         root = _wedge_root(criterion, theta12)
@@ -336,7 +343,7 @@ def wedge_margin(norm1, norm2, theta12, m) -> float:
     return max(0.0, theta12 - claimed)
 
 
-def angle_plane_boundary(theta1, m, norm_ratio: float = 1.0) -> np.ndarray:
+def angle_plane_boundary(theta1, margin, norm_ratio: float = 1.0) -> np.ndarray:
     """The member's class-1 decision boundary in the (theta1, theta2) plane, the ArcFace
     paper's comparison: theta2 with ratio t(theta1) = cos(theta2), ratio = scale1 / scale2
     (|W1| / |W2| for L-Softmax, 1 for the members that normalise W). Softmax theta2 = theta1,
@@ -344,7 +351,7 @@ def angle_plane_boundary(theta1, m, norm_ratio: float = 1.0) -> np.ndarray:
 
     theta1 in [0, pi] radians (array); NaN where no theta2 in [0, pi] solves it (class 1's
     criterion then holds for no theta2, or for every theta2)."""
-    margin = as_margin(m, "m")
+    margin = as_margin(margin, "m")
     ratio = _check_positive("norm_ratio", norm_ratio) if not margin.normalises_weight else 1.0
     theta1 = np.asarray(theta1, dtype=np.float64)
     if not np.all(np.isfinite(theta1)) or np.any(theta1 < 0) or np.any(theta1 > math.pi):
@@ -454,7 +461,7 @@ def _slack_at(weights: np.ndarray, margin: Margin, units: np.ndarray) -> np.ndar
     return scales * margin.target(np.arccos(cosines)) - _best_rival(scales * cosines)
 
 
-def criterion_class(weights, m, directions) -> np.ndarray:
+def criterion_class(weights, margin, directions) -> np.ndarray:
     """(P,) the class whose criterion holds at each direction, -1 where none does (the margin).
 
     weights (K, D), directions (P, D), any D >= 2, nonzero rows (only their direction counts);
@@ -462,7 +469,7 @@ def criterion_class(weights, m, directions) -> np.ndarray:
     """
     weights = check_vectors(weights, "weights", min_rows=2)
     directions = check_vectors(directions, "directions", dim=weights.shape[1])
-    margin = as_margin(m, "m")
+    margin = as_margin(margin, "m")
     units = directions / np.linalg.norm(directions, axis=1, keepdims=True)
     holds = _slack_at(weights, margin, units) > 0  # (K, P)
     return np.where(holds.any(axis=0), np.argmax(holds, axis=0), -1)
@@ -545,7 +552,7 @@ def _chain(segments: list[tuple]) -> list[list]:
     return lines
 
 
-def sphere_regions(weights, m, resolution: int = 90) -> SphereRegions:
+def sphere_regions(weights, margin, resolution: int = 90) -> SphereRegions:
     """For 3-D class vectors: the class whose criterion holds on a (resolution, 2 resolution)
     grid of directions, and each class region's boundary as polylines on the unit sphere
     (marching squares on the grid, every vertex then bisected onto the exact boundary).
@@ -553,7 +560,7 @@ def sphere_regions(weights, m, resolution: int = 90) -> SphereRegions:
     weights (K, 3), nonzero rows; m a member of lsoftmax.margins or an integer m.
     """
     weights = check_vectors(weights, "weights", dim=3, min_rows=2)
-    margin = as_margin(m, "m")
+    margin = as_margin(margin, "m")
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or not 4 <= resolution <= 1000:
         raise ValueError(f"resolution must be an integer in [4, 1000], got {resolution!r}")
     polar = np.linspace(0.0, math.pi, int(resolution))

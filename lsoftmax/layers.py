@@ -94,6 +94,12 @@ class MarginLinear(nn.Module):
         _HEADS.add(self)
         _install_hook()
 
+    def __setstate__(self, state) -> None:
+        # copy.deepcopy and pickle rebuild a module without __init__: register the copy for the step hook too
+        super().__setstate__(state)
+        _HEADS.add(self)
+        _install_hook()
+
     def reset_parameters(self) -> None:
         """Same initialisation as nn.Linear's weight (rows are class vectors)."""
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))

@@ -111,7 +111,8 @@ def psi_and_slope(cos_theta, m: int):
     """
     xp = _namespace(cos_theta)
     theta = xp.arccos(_detached(cos_theta))
-    k = xp.clip(xp.floor(theta * (m / math.pi)), 0, m - 1)  # theta = pi falls in segment m - 1
+    k = xp.floor(theta * (m / math.pi))  # >= 0, as acos is
+    k = xp.where(k < m, k, m - 1)  # theta = pi falls in segment m - 1 (np.clip costs several times this)
     sign = xp.cos(k * math.pi)  # (-1)^k, exactly: cos is flat at multiples of pi (one op; % is slow in torch)
     cos_m, u_below = chebyshev_pair(cos_theta, m)
     return sign * cos_m - 2.0 * k, sign * (m * u_below)

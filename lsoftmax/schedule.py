@@ -4,11 +4,16 @@ the plain one; start near softmax (large lambda) and let it fall."""
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
+
+from lsoftmax.margin import as_integer
 
 
 def _check_number(name: str, value, minimum: float | None = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
@@ -16,9 +21,7 @@ def _check_number(name: str, value, minimum: float | None = 0.0) -> float:
 
 
 def _check_iteration(iteration) -> int:
-    if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 0:
-        raise ValueError(f"iteration must be an integer >= 0, got {iteration!r}")
-    return iteration
+    return as_integer(iteration, "iteration", 0)  # numpy and torch integer scalars too
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class LambdaSchedule:
 
     def __post_init__(self):
         for name in ("base", "gamma", "power", "lambda_min"):
-            _check_number(name, getattr(self, name))
+            object.__setattr__(self, name, _check_number(name, getattr(self, name)))
 
     def schedule(self, iteration: int) -> float:
         """lambda at this iteration, as a float."""
@@ -56,9 +59,10 @@ class MultiplicativeSchedule:
     lambda_min: float = 0.0  # floor
 
     def __post_init__(self):
-        _check_number("start", self.start)
-        _check_number("lambda_min", self.lambda_min)
+        object.__setattr__(self, "start", _check_number("start", self.start))
+        object.__setattr__(self, "lambda_min", _check_number("lambda_min", self.lambda_min))
         factor = _check_number("factor", self.factor)
+        object.__setattr__(self, "factor", factor)
         if not 0.0 < factor <= 1.0:
             raise ValueError(f"factor must lie in (0, 1], got {self.factor!r}")
 

@@ -126,6 +126,12 @@ def test_an_integer_still_means_lsoftmax():
     weights = weights_from_polar([0.0, 1.0, 2.5], [1.0, 2.0, 0.7])
     assert feasible_arcs(weights, 3) == feasible_arcs(weights, LSoftmax(m=3))
     assert binary_boundaries(1.0, 2.0, 1.0, 3) == binary_boundaries(1.0, 2.0, 1.0, LSoftmax(m=3))
+    # both keyword spellings: margin= (the family's contract) and m= (the L-Softmax one)
+    assert feasible_arcs(weights, margin=ArcFace(m=0.2)) == feasible_arcs(weights, ArcFace(m=0.2))
+    assert feasible_arcs(weights, m=3) == feasible_arcs(weights, margin=3)
+    assert binary_boundaries(1.0, 2.0, 1.0, m=2) == binary_boundaries(1.0, 2.0, 1.0, margin=LSoftmax(m=2))
+    with pytest.raises(ValueError, match=r"^m must be given once"):
+        feasible_arcs(weights, margin=2, m=2)
 
 
 def test_sphereface_and_the_normalised_members_ignore_the_norms():

@@ -127,3 +127,12 @@ def test_state_dict_round_trips_weight_and_iteration():
 def test_bad_arguments_raise_value_error_naming_them(name, kwargs):
     with pytest.raises(ValueError, match=rf"^{name} must"):
         LSoftmaxLinear(**{**dict(in_features=3, num_classes=4, m=2), **kwargs})
+
+
+def test_a_deep_copy_advances_with_its_own_optimiser():
+    import copy
+
+    layer = LSoftmaxLinear(3, 4, m=2, lambda_schedule=LambdaSchedule())
+    clone = copy.deepcopy(layer)
+    torch.optim.SGD(clone.parameters(), lr=0.1).step()
+    assert (layer.iteration, clone.iteration) == (0, 1)

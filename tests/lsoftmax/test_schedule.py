@@ -78,3 +78,12 @@ def test_multiplicative_schedule_rejects_bad_parameters(name, kwargs):
 def test_schedules_reject_bad_iterations(schedule, bad):
     with pytest.raises(ValueError, match=r"^iteration must"):
         schedule.schedule(bad)
+
+
+def test_numpy_and_torch_scalars_are_accepted():
+    import numpy as np
+    import torch
+
+    schedule = LambdaSchedule(np.int64(1000), np.float32(2.5e-5), np.int32(35), 0)
+    assert type(schedule.base) is float and schedule == LambdaSchedule(1000.0, float(np.float32(2.5e-5)), 35.0, 0.0)
+    assert schedule.schedule(np.int64(10000)) == schedule.schedule(torch.tensor(10000)) == schedule.schedule(10000)
