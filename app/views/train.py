@@ -224,10 +224,13 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
 
     A play tick that got no turn in time trains nothing and resends the last payload as it
     was: no snapshot, no figure (the browser skips redrawing a figure it already shows).
+    A tick waiting for its turn gives up when a click (Pause, Step, a widget) wants the
+    script, so the click is answered without waiting for the other sessions' turns.
     """
     outcome = None
-    wait = session.TURN_WAIT_SECONDS if "views" in run.payloads else math.inf  # the first chart waits
-    with session.turn(wait) as granted:
+    first = "views" not in run.payloads  # the first chart waits for its turn however long it takes
+    wait, interrupted = (math.inf, None) if first else (session.TURN_WAIT_SECONDS, session.click_waiting)
+    with session.turn(wait, interrupted) as granted:
         if granted:
             if run.running:
                 outcome = session.play_tick(run, steps_per_tick, in_turn=True)
@@ -236,7 +239,7 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
                 run.payloads["views"] = _views_payload(run, run.snapshot)
     if outcome is not None and outcome.diverged:
         st.rerun(scope="app")  # a full run stops this fragment's timer
-    if not granted and run.running:
+    if not granted and run.running and not session.click_waiting():
         run.skipped_ticks += 1
     status_line(run, run.snapshot)
     if run.trainer.diverged:
@@ -247,7 +250,9 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
 
 def slow_views(run: session.Run) -> None:
     """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
-    with session.turn(session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf) as granted:
+    first = "history" not in run.payloads
+    wait, interrupted = (math.inf, None) if first else (session.TURN_WAIT_SECONDS, session.click_waiting)
+    with session.turn(wait, interrupted) as granted:
         if granted:
             snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
             names = [f"m = {m}" for m in snapshot.margins]
