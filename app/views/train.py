@@ -228,9 +228,8 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
     script, so the click is answered without waiting for the other sessions' turns.
     """
     outcome = None
-    first = "views" not in run.payloads  # the first chart waits for its turn however long it takes
-    wait, interrupted = (math.inf, None) if first else (session.TURN_WAIT_SECONDS, session.click_waiting)
-    with session.turn(wait, interrupted) as granted:
+    wait = session.TURN_WAIT_SECONDS if "views" in run.payloads else math.inf  # the first chart waits its turn
+    with session.turn(wait, session.click_waiting) as granted:
         if granted:
             if run.running:
                 outcome = session.play_tick(run, steps_per_tick, in_turn=True)
@@ -239,6 +238,8 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
                 run.payloads["views"] = _views_payload(run, run.snapshot)
     if outcome is not None and outcome.diverged:
         st.rerun(scope="app")  # a full run stops this fragment's timer
+    if not granted and "views" not in run.payloads:
+        return  # stopped, or a click came before the first chart: the run it starts draws it
     if not granted and run.running and not session.click_waiting():
         run.skipped_ticks += 1
     status_line(run, run.snapshot)
@@ -250,14 +251,15 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
 
 def slow_views(run: session.Run) -> None:
     """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
-    first = "history" not in run.payloads
-    wait, interrupted = (math.inf, None) if first else (session.TURN_WAIT_SECONDS, session.click_waiting)
-    with session.turn(wait, interrupted) as granted:
+    wait = session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf
+    with session.turn(wait, session.click_waiting) as granted:
         if granted:
             snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
             names = [f"m = {m}" for m in snapshot.margins]
             figure = history_figure(run.trainer.history(), names)
             run.payloads["history"] = (chart_payload(figure, height=260, step=snapshot.step), snapshot, names)
+    if "history" not in run.payloads:
+        return  # stopped, or a click came first: the run it starts draws it
     payload, snapshot, names = run.payloads["history"]
     send_payload(payload, key="train_history", height=260)
     left, right = st.columns([3, 2])
