@@ -37,6 +37,7 @@ TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
 MIN_TICK_BUDGET_SECONDS = 0.002  # the least a play tick trains when many sessions share the process
 TURN_WAIT_SECONDS = 5.0  # a tick that waited this long for its turn gives up (redraws nothing)
+INTERRUPT_POLL_SECONDS = 0.02  # how often a waiting tick checks whether a click wants the script
 PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as playing
 DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
@@ -72,16 +73,26 @@ class Turns:
         self._free = count
         self._queue: collections.deque[threading.Event] = collections.deque()
 
-    def acquire(self, timeout: float) -> bool:
-        """Wait for a turn (in arrival order) for at most `timeout` seconds (math.inf: no limit); True when granted."""
+    def acquire(self, timeout: float, interrupted=None) -> bool:
+        """Wait for a turn (in arrival order) for at most `timeout` seconds (math.inf: no limit); True when granted.
+
+        `interrupted`: a callable polled every INTERRUPT_POLL_SECONDS while waiting; when it
+        returns True the wait ends without a turn (e.g. the user clicked Pause meanwhile).
+        """
         with self._lock:
             if self._free > 0 and not self._queue:
                 self._free -= 1
                 return True
             granted = threading.Event()
             self._queue.append(granted)
-        if granted.wait(None if math.isinf(timeout) else max(timeout, 0.0)):
-            return True
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            slice_ = left if interrupted is None else min(left, INTERRUPT_POLL_SECONDS)
+            if granted.wait(None if math.isinf(slice_) else max(slice_, 0.0)):
+                return True
+            if left <= 0 or (interrupted is not None and interrupted()):
+                break
         with self._lock:
             if granted.is_set():  # handed over just as the wait ended
                 return True
@@ -107,14 +118,34 @@ _playing: dict[int, float] = {}  # id(run) -> time.monotonic() of its last play 
 _playing_lock = threading.Lock()
 
 
+def click_waiting() -> bool:
+    """True when a full run (a click: Pause, Step, a widget) waits for this session's current script run.
+
+    Streamlit preempts a fragment run only at its next st.* call, so a tick waiting for its
+    turn would hold the click up; it polls this and gives up its wait instead. Reads
+    Streamlit's private request state; anything unexpected there reads as False.
+    """
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        requests = get_script_run_ctx(suppress_warning=True).script_requests
+        if requests._state is ScriptRequestType.STOP:
+            return True
+        data = requests._rerun_data
+        return requests._state is ScriptRequestType.RERUN and not (data.fragment_id or data.fragment_id_queue)
+    except Exception:  # noqa: BLE001 (a Streamlit without these internals: no early exit, nothing worse)
+        return False
+
+
 @contextlib.contextmanager
-def turn(timeout: float = TURN_WAIT_SECONDS):
+def turn(timeout: float = TURN_WAIT_SECONDS, interrupted=None):
     """Hold one of the process's turns for the block (yields False, without one, after `timeout`).
 
     Everything a tick computes (training, snapshot, figures, encoding) belongs in a turn;
-    Streamlit calls (st.*) belong after it.
+    Streamlit calls (st.*) belong after it. `interrupted`: see Turns.acquire.
     """
-    granted = _turns.acquire(timeout)
+    granted = _turns.acquire(timeout, interrupted)
     try:
         yield granted
     finally:

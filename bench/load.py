@@ -127,6 +127,10 @@ def measure(pages, seconds: float, warmup: float, pid: int | None, sample: float
 
 
 def run_once(browser, url: str, count: int, args, pid: int | None) -> dict:
+    if args.after:  # the baseline: a server that has served a session (imports done, plotly bundle cached)
+        for page in open_sessions(browser, url, 1, args):
+            page.context.close()
+        time.sleep(args.sample)
     before = _rss_mb(pid) if pid else float("nan")
     pages = open_sessions(browser, url, count, args)
     try:
@@ -147,9 +151,10 @@ def run_once(browser, url: str, count: int, args, pid: int | None) -> dict:
 def _print_memory(count: int, result: dict) -> None:
     memory, after = result["memory"], result["after"]
     growth = memory[-1][1] - memory[0][1]
-    print(f"\n{count} sessions, server memory (MB): {result['rss_before_mb']:.0f} before they opened;"
+    print(f"\n{count} sessions, server memory (MB): {result['rss_before_mb']:.0f} before they opened (baseline);"
           f" {memory[0][1]:.0f} when measuring began; {max(m for _, m in memory):.0f} at most while playing;"
           f" {memory[-1][1]:.0f} at the end ({growth:+.0f} over {memory[-1][0]:.0f} s of playing)")  # fmt: skip
+    print("while playing: " + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in memory))
     print("after the sessions closed: " + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in after))
 
 

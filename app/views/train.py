@@ -295,10 +295,12 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
 
     A play tick that got no turn in time trains nothing and resends the last payload as it
     was: no snapshot, no figure (the browser skips redrawing a figure it already shows).
+    A tick waiting for its turn gives up when a click (Pause, Step, a widget) wants the
+    script, so the click is answered without waiting for the other sessions' turns.
     """
     outcome = None
-    wait = session.TURN_WAIT_SECONDS if "views" in run.payloads else math.inf  # the first chart waits
-    with session.turn(wait) as granted:
+    wait = session.TURN_WAIT_SECONDS if "views" in run.payloads else math.inf  # the first chart waits its turn
+    with session.turn(wait, session.click_waiting) as granted:
         if granted:
             if run.running:
                 outcome = session.play_tick(run, steps_per_tick, in_turn=True)
@@ -307,7 +309,9 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
                 run.payloads["views"] = _views_payload(run, run.snapshot)
     if outcome is not None and outcome.diverged:
         st.rerun(scope="app")  # a full run stops this fragment's timer
-    if not granted and run.running:
+    if not granted and "views" not in run.payloads:
+        return  # stopped, or a click came before the first chart: the run it starts draws it
+    if not granted and run.running and not session.click_waiting():
         run.skipped_ticks += 1
     status_line(run, run.snapshot)
     if run.trainer.diverged:
@@ -318,12 +322,15 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
 
 def slow_views(run: session.Run) -> None:
     """Curves and the angle dashboard: they change slowly, so they redraw a few times a second."""
-    with session.turn(session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf) as granted:
+    wait = session.TURN_WAIT_SECONDS if "history" in run.payloads else math.inf
+    with session.turn(wait, session.click_waiting) as granted:
         if granted:
             snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
             names = [f"m = {m}" for m in snapshot.margins]
             figure = history_figure(run.trainer.history(), names)
             run.payloads["history"] = (chart_payload(figure, height=260, step=snapshot.step), snapshot, names)
+    if "history" not in run.payloads:
+        return  # stopped, or a click came first: the run it starts draws it
     payload, snapshot, names = run.payloads["history"]
     send_payload(payload, key="train_history", height=260)
     with st.container(key="train_numbers"):

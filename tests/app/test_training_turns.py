@@ -5,6 +5,7 @@ sessions under load; these tests fail on it. Nothing here asserts a time: the tu
 held and released by the test, and trainers count steps.
 """
 
+import math
 import threading
 import time
 from pathlib import Path
@@ -169,3 +170,22 @@ def test_a_page_tick_without_a_turn_resends_the_last_chart_unchanged_and_says_wh
     after = unpack_message(at.get("bidi_component")[0].proto.bytes)[0]["step"]
     assert after > step_before
     assert not any("busy" in caption.value for caption in at.caption)
+
+
+def test_a_wait_for_a_turn_ends_when_a_click_wants_the_script():
+    turns = session.Turns(1)
+    assert turns.acquire(timeout=0)
+    polls = []
+
+    def clicked() -> bool:
+        polls.append(True)
+        return len(polls) >= 3  # the third poll sees the click
+
+    assert not turns.acquire(timeout=math.inf, interrupted=clicked)
+    assert len(polls) == 3 and turns.waiting == 0
+    turns.release()
+    assert turns.acquire(timeout=0, interrupted=clicked)
+
+
+def test_outside_a_script_run_no_click_is_waiting():
+    assert session.click_waiting() is False
