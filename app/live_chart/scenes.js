@@ -145,7 +145,8 @@ export function planeLabels(scene, constants) {
   const tip = constants.obstacle_px * units;
   const obstacles = scene.weights.map(({ angle, norm }) => boxOf(norm * Math.cos(angle), norm * Math.sin(angle), tip, tip));
   if (scene.sample) obstacles.push(boxOf(scene.sample[0], scene.sample[1], 2 * tip, 2 * tip));
-  return placeLabels(labels, obstacles);
+  const e = constants.extent;
+  return placeLabels(labels, obstacles, null, [-e, -e, e, e]);
 }
 
 // The server's annotations moved to this scene: per class an arrow and a name, then one label

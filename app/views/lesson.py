@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app import links
+from app import links, presenter
 from app.explorer_controls import binary_live, multiclass_live, psi_live
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.psi import psi_figure, schedule_figure
@@ -163,7 +163,10 @@ number = navigation()
 step = STEPS[number - 1]
 st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
 st.header(f"{number}. {step.title}")
-text, figure = st.columns([1, 1], gap="large")
+if presenter.enabled():  # the figure takes the screen's width, the text follows it
+    figure, text = st.container(), st.container()
+else:  # keyed: the page CSS puts the figure under the text where the row is narrow
+    text, figure = st.container(key="figure-row").columns([1, 1], gap="large")
 with text:
     st.markdown((LESSONS / step.text_file).read_text())
     explorer_link(PRESETS[step.preset])
