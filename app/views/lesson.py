@@ -148,11 +148,11 @@ def navigation() -> int:
 
 
 def explorer_link(preset) -> None:
-    """The button that opens the step's state in the explorer, and what it shows."""
+    """The button that opens the step's state in the explorer, in a new tab (the lesson stays), and what it shows."""
     with st.container(border=True):
-        st.page_link(
-            preset.page_file, label="**Open this in the explorer**", query_params=preset.query,
-            icon=":material/open_in_new:", width="stretch",
+        st.link_button(
+            "Open this in the explorer (new tab)", preset.link, icon=":material/open_in_new:", width="stretch",
+            type="primary",
         )  # fmt: skip
         st.caption(f"**{preset.title}.** {preset.description}  Link: `{preset.link}`")
 
