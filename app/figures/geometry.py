@@ -211,7 +211,8 @@ def plane_labels(scene: PlaneScene) -> list[tuple[float, float]]:
     tip = OBSTACLE_PX * units
     obstacles = [box_of(wx, wy, tip, tip) for wx, wy in np.asarray(scene.weights, dtype=float)]
     if scene.sample is not None:
-        obstacles.append(box_of(float(scene.sample[0]), float(scene.sample[1]), 2 * tip, 2 * tip))
+        # the star and its "x" to the upper right
+        obstacles.append(box_of(float(scene.sample[0]) + tip / 2, float(scene.sample[1]) + tip / 2, 3 * tip, 3 * tip))
     return place_labels(labels, obstacles, bounds=(-scene.extent, -scene.extent, scene.extent, scene.extent))
 
 
