@@ -3,11 +3,12 @@
 The link's host is the one the teacher's browser shows (st.context.url), or LSOFTMAX_PUBLIC_URL
 when the app runs behind a proxy whose public address the server cannot see. A link that would
 point at localhost or 127.0.0.1 while the app is served elsewhere is never shown as shareable:
-the page says to set LSOFTMAX_PUBLIC_URL instead. The QR code comes from segno (SVG, drawn here).
+the page says to set LSOFTMAX_PUBLIC_URL instead. The QR code comes from segno (a PNG).
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -47,9 +48,12 @@ def share_url(page_path: str, params: Sequence[links.Param]) -> str:
     return f"{path}?{query}" if query else path
 
 
-def qr_svg(url: str) -> str:
-    """An SVG QR code of url, dark on white, sized for a projector (medium error correction)."""
-    return segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111111", light="#ffffff")
+def qr_png(url: str) -> bytes:
+    """A PNG QR code of url, dark on white, 6 px a module (medium error correction; segno writes
+    the PNG itself). st.html would strip an inline SVG, so the page shows this with st.image."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2, dark="#111111", light="#ffffff")
+    return buffer.getvalue()
 
 
 def show_share(page_path: str, params: Sequence[links.Param]) -> str:
@@ -63,5 +67,5 @@ def show_share(page_path: str, params: Sequence[links.Param]) -> str:
             f"set {PUBLIC_URL} to the address students use."
         )
     with st.expander("QR code of this link", icon=":material/qr_code_2:"):
-        st.html(f'<div class="lsoftmax-qr" role="img" aria-label="QR code of the link">{qr_svg(url)}</div>')
+        st.image(qr_png(url), caption=url, width=260)
     return url

@@ -1,13 +1,13 @@
 """The share link: the browser's own address or LSOFTMAX_PUBLIC_URL, never a bare path; local
-addresses are flagged; the QR code is an SVG from segno that grows with the link."""
+addresses are flagged; the QR code is a PNG from segno that grows with the link."""
 
-import re
+import struct
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.sharing import is_local, public_root, qr_svg
+from app.sharing import is_local, public_root, qr_png
 
 ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 
@@ -34,11 +34,11 @@ def test_local_addresses_are_recognised(url, local):
     assert is_local(url) is local
 
 
-def test_the_qr_code_is_an_svg_that_grows_with_the_link():
-    short, long = qr_svg("https://a.b/binary"), qr_svg("https://lab.example.edu/binary?" + "m=4&t12=90&" * 12)
-    assert short.startswith("<svg") and "<path" in short
-    width = [float(re.search(r'width="([\d.]+)"', svg).group(1)) for svg in (short, long)]
-    assert width[1] > width[0]
+def test_the_qr_code_is_a_png_that_grows_with_the_link():
+    short, long = qr_png("https://a.b/binary"), qr_png("https://lab.example.edu/binary?" + "m=4&t12=90&" * 12)
+    assert short[:8] == b"\x89PNG\r\n\x1a\n"
+    width = [struct.unpack(">I", png[16:20])[0] for png in (short, long)]  # IHDR width
+    assert width[1] > width[0] and (width[0] // 6 - 4) in range(21, 178, 4)  # 6 px a module, 2 of border each side
 
 
 def test_the_binary_page_shares_the_public_url(monkeypatch):
@@ -51,3 +51,4 @@ def test_the_binary_page_shares_the_public_url(monkeypatch):
     shown = [code.value for code in at.code]
     assert "https://lab.example.edu/lsoftmax/binary?m=3" in shown
     assert any("QR code" in expander.label for expander in at.expander)
+    assert type(at.expander[0].children[0]).__name__ == "Image"  # the QR code
