@@ -25,9 +25,16 @@ PAGE_CSS = """
 }
 </style>
 """
+# Pages whose controls live only in the sidebar: presenter mode leaves their sidebar in place.
+SIDEBAR_PAGES = ("train",)
+HIDE_SIDEBAR = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"]
+{ display: none !important; }
+</style>
+"""
 CSS = """
 <style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 header[data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container {
   padding: 0.5rem 1rem 2rem !important; max-width: 100% !important;
@@ -51,8 +58,9 @@ def _sync_url() -> None:
         del st.query_params[PARAM]
 
 
-def setup() -> bool:
-    """Call once per run, before the page: reads ?present=, shows the toggle, applies the CSS."""
+def setup(page_path: str = "") -> bool:
+    """Call once per run, before the page (page_path: its URL path): reads ?present=, shows the
+    toggle, applies the CSS."""
     if KEY not in st.session_state:
         st.session_state[KEY] = str(st.query_params.get(PARAM, "")).lower() in ON_WORDS
     elif enabled() and PARAM not in st.query_params:
@@ -64,4 +72,6 @@ def setup() -> bool:
     st.html(PAGE_CSS)
     if enabled():
         st.html(CSS)
+        if page_path not in SIDEBAR_PAGES:
+            st.html(HIDE_SIDEBAR)
     return enabled()

@@ -40,5 +40,5 @@ navigation = st.navigation(
         ],
     }
 )
-presenter.setup()
+presenter.setup(navigation.url_path)
 navigation.run()

@@ -31,7 +31,7 @@ LABEL_GAP = 0.45  # plot units between a class vector's tip and its name
 MARK_GAP = 0.55  # plot units between an angle mark's arc and its label
 MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 18}}  # angle-mark labels
 W_LABEL_PX = 22  # font size of the class-vector names
-LABEL_PLOT_PX = 300  # label boxes are sized for a plane this many pixels across (a phone)
+LABEL_PLOT_PX = 360  # px across the plane that label boxes assume (live charts re-place them at the real size)
 OBSTACLE_PX = 16  # arrow tips and the sample marker: boxes this many pixels wide that labels avoid
 
 
@@ -211,8 +211,9 @@ def plane_labels(scene: PlaneScene) -> list[tuple[float, float]]:
     tip = OBSTACLE_PX * units
     obstacles = [box_of(wx, wy, tip, tip) for wx, wy in np.asarray(scene.weights, dtype=float)]
     if scene.sample is not None:
-        obstacles.append(box_of(float(scene.sample[0]), float(scene.sample[1]), 2 * tip, 2 * tip))
-    return place_labels(labels, obstacles)
+        # the star and its "x" to the upper right
+        obstacles.append(box_of(float(scene.sample[0]) + tip / 2, float(scene.sample[1]) + tip / 2, 3 * tip, 3 * tip))
+    return place_labels(labels, obstacles, bounds=(-scene.extent, -scene.extent, scene.extent, scene.extent))
 
 
 def plane_annotations(scene: PlaneScene) -> list[dict]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-OUTWARD_STEPS = 24  # candidate distances along the label's direction, in units of `step`
+DISTANCES = (0, *(sign * k for k in range(1, 16) for sign in (1, -1)))  # along the direction, in `step`s
 SIDEWAYS = (0, 1, -1, 2, -2)  # candidate offsets across the direction, in units of `step`
 
 
@@ -41,19 +41,29 @@ def overlaps(first: Box, second: Box) -> bool:
 
 
 def candidates(label: Label, step: float):
-    """Positions to try, in order: outward along the direction, and at each distance sideways."""
+    """Positions to try, nearest first: along the direction (out, then in), at each distance sideways."""
     dx, dy = label.direction
     length = math.hypot(dx, dy) or 1.0
     dx, dy = dx / length, dy / length
-    for outward in range(OUTWARD_STEPS):
+    for outward in DISTANCES:
         for side in SIDEWAYS:
             yield (label.x + step * (outward * dx - side * dy), label.y + step * (outward * dy + side * dx))
 
 
-def place_labels(labels, obstacles=(), step: float | None = None) -> list[tuple[float, float]]:
+def inside(box: Box, bounds: Box | None) -> bool:
+    """Whether box lies within bounds (None: no bounds)."""
+    return bounds is None or (
+        box[0] >= bounds[0] and box[1] >= bounds[1] and box[2] <= bounds[2] and box[3] <= bounds[3]
+    )
+
+
+def place_labels(
+    labels, obstacles=(), step: float | None = None, bounds: Box | None = None
+) -> list[tuple[float, float]]:
     """(x, y) centre for each label, in order; a label with no free candidate keeps its anchor.
 
-    step defaults to half the tallest label's height.
+    A free candidate meets no earlier label and no obstacle and lies within bounds (the plot,
+    where plotly would hide a label outside it). step defaults to half the tallest label's height.
     """
     labels = list(labels)
     if step is None:
@@ -66,7 +76,7 @@ def place_labels(labels, obstacles=(), step: float | None = None) -> list[tuple[
         spot = (label.x, label.y)
         for x, y in candidates(label, step):
             box = box_of(x, y, label.width, label.height)
-            if not any(overlaps(box, other) for other in taken):
+            if inside(box, bounds) and not any(overlaps(box, other) for other in taken):
                 spot = (x, y)
                 break
         taken.append(box_of(*spot, label.width, label.height))

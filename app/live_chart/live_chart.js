@@ -67,6 +67,8 @@ function hostFor(parentElement, height) {
     new ResizeObserver(() => {
       if (host.__fit) host.__fit();
       if (window.Plotly && host.__draws) window.Plotly.Plots.resize(host);
+      const live = host.__live;
+      if (live && live.kind !== "psi" && host.__shown && host.__draws) scheduleFrame(host, true); // re-place labels
     }).observe(host);
   }
   host.style.height = `${height}px`;
@@ -92,7 +94,8 @@ async function draw(host, header) {
         delete figure.layout.height;
       }
       host.__shown = { figure, config };
-      const local = host.__live && host.__live.pending ? liveFigure(host) : figure;
+      const plane = host.__live && host.__live.kind !== "psi";
+      const local = host.__live && (host.__live.pending || plane) ? liveFigure(host) : figure;
       await Plotly.react(host, local.data, local.layout, config);
       removeOverlay(host);
       if (host.__fit) host.__fit();
@@ -160,9 +163,17 @@ function planeFigure(base, scene, constants) {
   return { data: planeData(base.data, scene, constants), layout };
 }
 
+// The plot's width in pixels: labels are placed for the size they are drawn at.
+function plotPixels(host) {
+  const axis = host._fullLayout && host._fullLayout.xaxis;
+  if (axis && axis._length > 0) return axis._length;
+  return Math.max(200, Math.min(host.clientWidth - 60, host.clientHeight - 130));
+}
+
 function liveFigure(host) {
   const live = host.__live;
-  const figure = KINDS[live.kind].figure(host.__shown.figure, live.values, live.constants);
+  const constants = { ...live.constants, label_plot_px: plotPixels(host) };
+  const figure = KINDS[live.kind].figure(host.__shown.figure, live.values, constants);
   figure.layout = { ...figure.layout, datarevision: (host.__frames = (host.__frames || 0) + 1) };
   return figure;
 }

@@ -95,6 +95,50 @@ function traceElements(trace, map, defs, index) {
   return parts;
 }
 
+function hexRgb(color) {
+  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  return match ? match.slice(1).map((part) => parseInt(part, 16)) : [255, 255, 255];
+}
+
+// A heatmap (the probability field) as an image: its colour scale interpolated per cell, drawn
+// smooth over the cells' extent, at the trace's opacity.
+function heatmapElement(trace, map) {
+  const rows = trace.z;
+  const axisX = decodeArray(trace.x);
+  const axisY = decodeArray(trace.y);
+  if (!rows || !rows.length || !axisX.length || !axisY.length) return null;
+  const stops = (trace.colorscale || []).map(([at, color]) => [Number(at), hexRgb(color)]);
+  const low = trace.zmin ?? 0;
+  const high = trace.zmax ?? 1;
+  const canvas = document.createElement("canvas");
+  canvas.width = rows[0].length;
+  canvas.height = rows.length;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(canvas.width, canvas.height);
+  rows.forEach((row, r) => {
+    for (let c = 0; c < row.length; c += 1) {
+      const t = Math.min(1, Math.max(0, (row[c] - low) / (high - low)));
+      let k = 1;
+      while (k < stops.length - 1 && stops[k][0] < t) k += 1;
+      const [a, from] = stops[k - 1];
+      const [b, to] = stops[k];
+      const f = b > a ? (t - a) / (b - a) : 0;
+      const offset = 4 * ((canvas.height - 1 - r) * canvas.width + c); // row 0 is the lowest y
+      for (let channel = 0; channel < 3; channel += 1) image.data[offset + channel] = from[channel] + f * (to[channel] - from[channel]);
+      image.data[offset + 3] = 255;
+    }
+  });
+  context.putImageData(image, 0, 0);
+  const left = map.x(axisX[0]);
+  const right = map.x(axisX[axisX.length - 1]);
+  const top = map.y(axisY[axisY.length - 1]);
+  const bottom = map.y(axisY[0]);
+  return svgElement("image", {
+    href: canvas.toDataURL(), x: left, y: top, width: right - left, height: bottom - top,
+    preserveAspectRatio: "none", opacity: trace.opacity ?? 1,
+  });
+}
+
 // Plotly's annotation text is a little HTML: <b>, <sub>. Enough of it for our labels.
 function labelElement(note, x, y) {
   const font = note.font || {};
@@ -153,7 +197,12 @@ export function drawOverlay(host, figure) {
   defs.appendChild(clip);
   const plot = svgElement("g", { "clip-path": "url(#lsoftmax-overlay-clip)" });
   figure.data.forEach((trace, index) => {
-    if (trace.type === "heatmap" || trace.visible === false) return;
+    if (trace.visible === false) return;
+    if (trace.type === "heatmap") {
+      const field = heatmapElement(trace, map);
+      if (field) plot.appendChild(field);
+      return;
+    }
     traceElements(trace, map, defs, index).forEach((element) => plot.appendChild(element));
   });
   const notes = svgElement("g");

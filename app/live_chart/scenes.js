@@ -144,8 +144,9 @@ export function planeLabels(scene, constants) {
   }
   const tip = constants.obstacle_px * units;
   const obstacles = scene.weights.map(({ angle, norm }) => boxOf(norm * Math.cos(angle), norm * Math.sin(angle), tip, tip));
-  if (scene.sample) obstacles.push(boxOf(scene.sample[0], scene.sample[1], 2 * tip, 2 * tip));
-  return placeLabels(labels, obstacles);
+  if (scene.sample) obstacles.push(boxOf(scene.sample[0] + tip / 2, scene.sample[1] + tip / 2, 3 * tip, 3 * tip)); // star and "x"
+  const e = constants.extent;
+  return placeLabels(labels, obstacles, null, [-e, -e, e, e]);
 }
 
 // The server's annotations moved to this scene: per class an arrow and a name, then one label

@@ -60,6 +60,8 @@ def presenter_layout(layout: dict) -> dict:
     for name in [key for key in layout if key.startswith(("xaxis", "yaxis"))]:
         axis = layout[name]
         axis["tickfont"] = _at_least(axis.get("tickfont"), PRESENT_TEXT_MIN)
+        if isinstance(axis.get("title"), dict):
+            axis["title"]["font"] = _at_least(axis["title"].get("font"), PRESENT_TEXT_MIN)
     if isinstance(layout.get("legend"), dict):
         layout["legend"]["font"] = _at_least(layout["legend"].get("font"), PRESENT_TEXT_MIN)
     if isinstance(layout.get("title"), dict):
@@ -81,7 +83,10 @@ def presenter_data(data: list) -> list:
         if "textfont" in trace:
             trace["textfont"] = _at_least(trace["textfont"], PRESENT_TEXT_MIN)
         if isinstance(trace.get("colorbar"), dict):
-            trace["colorbar"]["tickfont"] = _at_least(trace["colorbar"].get("tickfont"), PRESENT_TEXT_MIN)
+            bar = trace["colorbar"]
+            bar["tickfont"] = _at_least(bar.get("tickfont"), PRESENT_TEXT_MIN)
+            if isinstance(bar.get("title"), dict):
+                bar["title"]["font"] = _at_least(bar["title"].get("font"), PRESENT_TEXT_MIN)
     return data
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links, presenter
+from app import links, presenter, sharing
 from app.explorer_controls import BINARY_M, NORM1, NORM2, THETA12, X_ANGLE, X_NORM, binary_live
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.gif import margin_caption, png_export_config, sweep_gif
@@ -192,4 +192,4 @@ if values["sweep"]:
         config=png_export_config("lsoftmax-m-sweep"),
     )
 st.markdown((ASSETS / "binary.md").read_text())
-links.show_share_link("binary", PARAMS)
+sharing.show_share("binary", PARAMS)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app import links
+from app import links, presenter
 from app.explorer_controls import binary_live, multiclass_live, psi_live
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.psi import psi_figure, schedule_figure
@@ -37,19 +37,79 @@ class Step:
     text_file: str  # in assets/lessons
     preset: str  # key of app.presets.PRESETS: the state the figure shows and the link opens
     figure: str  # a key of FIGURES
+    question: str = ""  # to ask the class (the printable handout prints it under the figure)
 
 
 STEPS = (
-    Step("Plain softmax: one boundary, no margin", "01-softmax.md", "softmax-two-classes", "plane"),
-    Step("ψ: the true class is handicapped", "02-psi.md", "figure3-psi", "psi"),
-    Step("m = 2 opens a margin", "03-margin.md", "first-margin", "plane"),
-    Step("Unequal norms shift the boundaries", "04-norms.md", "figure4-w1-longer", "plane"),
-    Step("K classes and the margin table", "05-k-classes.md", "ten-classes-one-short", "multiclass"),
-    Step("λ annealing: softmax first, the margin later", "06-lambda.md", "mnist-lambda", "schedule"),
-    Step("Training live: thinner wedges as m grows", "07-training.md", "figure2-live", "wedges"),
-    Step("Test time: the plain argmax decides", "08-test-time.md", "test-time-argmax", "plane"),
+    Step(
+        "Plain softmax: one boundary, no margin",
+        "01-softmax.md",
+        "softmax-two-classes",
+        "plane",
+        "A feature lies exactly on the dashed line. Which class does softmax give it, and how sure is it?",
+    ),
+    Step(
+        "ψ: the true class is handicapped",
+        "02-psi.md",
+        "figure3-psi",
+        "psi",
+        "Why must ψ(θ) never rise above cos θ for a margin to appear?",
+    ),
+    Step(
+        "m = 2 opens a margin",
+        "03-margin.md",
+        "first-margin",
+        "plane",
+        "The margin is 30° at m = 2 and θ12 = 90°. How wide will it be at m = 4 (check with the slider)?",
+    ),
+    Step(
+        "Unequal norms shift the boundaries",
+        "04-norms.md",
+        "figure4-w1-longer",
+        "plane",
+        "Which class gets the wider wedge when |W1| > |W2|? What does that mean for a rare class?",
+    ),
+    Step(
+        "K classes and the margin table",
+        "05-k-classes.md",
+        "ten-classes-one-short",
+        "multiclass",
+        "Which neighbours have the smallest margin, and what would make it grow?",
+    ),
+    Step(
+        "λ annealing: softmax first, the margin later",
+        "06-lambda.md",
+        "mnist-lambda",
+        "schedule",
+        "Why start training with a large λ and lower it later, instead of using the margin from step 1?",
+    ),
+    Step(
+        "Training live: thinner wedges as m grows",
+        "07-training.md",
+        "figure2-live",
+        "wedges",
+        "As m grows, what happens to the wedges the features must reach, and to how hard training is?",
+    ),
+    Step(
+        "Test time: the plain argmax decides",
+        "08-test-time.md",
+        "test-time-argmax",
+        "plane",
+        "At test time the plain argmax decides. Then why did the margin during training help?",
+    ),
 )
 STEP = links.Param("step", 1, 1, len(STEPS))
+HANDOUT = "handout"  # ?handout=1: every step on one printable page
+PRINT_CSS = """
+<style>
+@media print {
+  section[data-testid="stSidebar"], header[data-testid="stHeader"], .stToggle, [data-testid="stToolbar"],
+  .lsoftmax-live-controls, .stButton, [data-testid="stBaseLinkButton-secondary"] { display: none !important; }
+  [data-testid="stMainBlockContainer"], .block-container { padding: 0 !important; max-width: 100% !important; }
+  [class*="st-key-handout-step"] { break-inside: avoid; page-break-inside: avoid; }
+}
+</style>
+"""
 
 
 def plane(query: dict):
@@ -148,22 +208,47 @@ def navigation() -> int:
 
 
 def explorer_link(preset) -> None:
-    """The button that opens the step's state in the explorer, and what it shows."""
+    """The button that opens the step's state in the explorer, in a new tab (the lesson stays), and what it shows."""
     with st.container(border=True):
-        st.page_link(
-            preset.page_file, label="**Open this in the explorer**", query_params=preset.query,
-            icon=":material/open_in_new:", width="stretch",
+        st.link_button(
+            "Open this in the explorer (new tab)", preset.link, icon=":material/open_in_new:", width="stretch",
+            type="primary",
         )  # fmt: skip
         st.caption(f"**{preset.title}.** {preset.description}  Link: `{preset.link}`")
 
 
+def handout() -> None:
+    """Every step on one page, figure, text and a question for the class; print it from the browser."""
+    st.title("L-Softmax: a handout in eight steps")
+    st.caption("Print this page from the browser (Ctrl+P / Cmd+P); each step keeps to one page.")
+    st.html(PRINT_CSS)
+    for index, step in enumerate(STEPS):
+        with st.container(key=f"handout-step-{index + 1}", border=True):
+            st.header(f"{index + 1}. {step.title}")
+            if step.figure == "wedges":
+                st.plotly_chart(step_figure(index), key=f"handout-figure-{index + 1}", theme=None, config=NO_MODE_BAR)
+            else:
+                live_chart(step_figure(index), key=f"handout-figure-{index + 1}", height=FIGURE_HEIGHT,
+                           config=NO_MODE_BAR)  # fmt: skip
+            st.markdown((LESSONS / step.text_file).read_text())
+            st.markdown(f"**Question for the class.** {step.question}")
+            st.caption(f"Explorer: `{PRESETS[step.preset].link}`")
+
+
+if st.query_params.get(HANDOUT) == "1":
+    handout()
+    st.stop()
 st.title("Guided lesson: from softmax to the margin")
+st.link_button("Printable handout (all steps, with questions)", "lesson?handout=1", icon=":material/print:")
 links.notice_invalid_params((STEP,))
 number = navigation()
 step = STEPS[number - 1]
 st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
 st.header(f"{number}. {step.title}")
-text, figure = st.columns([1, 1], gap="large")
+if presenter.enabled():  # the figure takes the screen's width, the text follows it
+    figure, text = st.container(), st.container()
+else:  # keyed: the page CSS puts the figure under the text where the row is narrow
+    text, figure = st.container(key="figure-row").columns([1, 1], gap="large")
 with text:
     st.markdown((LESSONS / step.text_file).read_text())
     explorer_link(PRESETS[step.preset])

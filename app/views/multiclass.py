@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import links, notices, presenter
+from app import links, notices, presenter, sharing
 from app.explorer_controls import ANGLES, MAX_CLASSES, MULTICLASS_M, NORMS, multiclass_live
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
@@ -173,4 +173,4 @@ with numbers:
     st.table(class_table(scene, angles, norms))
     imbalance_note(scene, norms)
 st.markdown((ASSETS / "multiclass.md").read_text())
-links.show_share_link("multiclass", page_params(k))
+sharing.show_share("multiclass", page_params(k))

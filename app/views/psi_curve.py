@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app import links, presenter
+from app import links, presenter, sharing
 from app.explorer_controls import LAMBDA, M_MAX, PSI_M, PSI_POINTS, psi_live
 from app.figures.gif import png_export_config
 from app.figures.psi import polynomial_latex, psi_figure, schedule_figure
@@ -126,4 +126,4 @@ with right:
     )
     schedule_readouts(power_law)
 st.markdown((ASSETS / "psi.md").read_text())
-links.show_share_link("psi", PARAMS)
+sharing.show_share("psi", PARAMS)

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from app.figures.labels import Label, box_of, candidates, overlaps, place_labels, text_size
+from app.figures.labels import Label, box_of, overlaps, place_labels, text_size
 
 
 def placed_boxes(labels, spots):
@@ -45,11 +45,6 @@ def test_random_crowds_never_overlap_when_there_is_room(seed):
 def test_boxes_touching_at_an_edge_do_not_overlap():
     assert not overlaps((0, 0, 1, 1), (1, 0, 2, 1))
     assert overlaps((0, 0, 1, 1), (0.999, 0.5, 2, 2))
-
-
-def test_the_first_candidate_is_the_anchor_and_there_are_forty():
-    spots = list(candidates(Label(1.0, 1.0, 1.0, 1.0, (0.0, 2.0)), 0.5))
-    assert spots[0] == (1.0, 1.0) and len(spots) == 120
 
 
 def test_text_size_counts_visible_characters_only():

@@ -52,11 +52,28 @@ def test_every_step_renders_its_text_figure_and_explorer_link(step):
     assert len(text_files) == 1
     first_line = text_files[0].read_text().splitlines()[0]
     assert any(first_line in md.value for md in at.markdown)
-    links = at.get("page_link")
-    assert len(links) == 1 and "Open this in the explorer" in links[0].proto.label
+    links = explorer_links(at)
+    assert len(links) == 1
     assert at.get("progress")[0].proto.value == int(100 * step / STEP_COUNT)
     assert at.get("progress")[0].proto.text == f"Step {step} of {STEP_COUNT}"
     assert len(at.get("plotly_chart")) + len(live_charts(at)) == 1
+
+
+def explorer_links(at: AppTest) -> list:
+    return [button for button in at.get("link_button") if "Open this in the explorer" in button.proto.label]
+
+
+def test_the_handout_prints_every_step_with_its_question():
+    at = AppTest.from_file(ENTRY, default_timeout=90)
+    at.switch_page("views/lesson.py")
+    at.query_params["handout"] = "1"
+    at.run()
+    assert not at.exception
+    headers = [header.value for header in at.header]
+    assert [h.split(".")[0] for h in headers] == [str(n) for n in range(1, STEP_COUNT + 1)]
+    questions = [md.value for md in at.markdown if md.value.startswith("**Question for the class.**")]
+    assert len(questions) == STEP_COUNT and all(q.rstrip().endswith("?") for q in questions)
+    assert len(at.get("plotly_chart")) + len(live_charts(at)) == STEP_COUNT
 
 
 def live_charts(at: AppTest) -> list[dict]:
@@ -126,14 +143,15 @@ def test_step_one_has_no_margin_and_step_eight_shows_the_softmax_field():
 @pytest.mark.parametrize("step", range(1, STEP_COUNT + 1))
 def test_explorer_link_carries_the_same_settings_as_the_figure(step):
     at = open_lesson(str(step))
-    link = at.get("page_link")[0].proto
-    query = dict(parse_qsl(link.query_string))
+    link = explorer_links(at)[0].proto
+    page_path, _, query_string = link.url.partition("?")
+    query = dict(parse_qsl(query_string))
     assert query, "the explorer link must carry the step's state"
     if step in (1, 3, 8):  # the binary plane: its title states m and the angle
         spec = step_spec(at)
         title = spec["layout"]["title"]["text"]
         assert f"m = {query['m']}," in title and f"θ12 = {query['t12']}°" in title
-        assert link.page.endswith("binary")
+        assert page_path == "binary"
 
 
 def test_the_numbers_of_step_four_match_the_library():

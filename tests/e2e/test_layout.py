@@ -138,3 +138,12 @@ def test_on_a_phone_the_figure_stays_in_view_while_a_control_moves(page, app_url
     assert visible >= 0.6 * plot["height"], (plot, control)
     save(page, "binary-phone-control-in-view")
     assert_no_exception(page)
+
+
+def test_the_share_link_has_a_qr_code(page, app_url):
+    open_page(page, app_url, "binary?m=3", (1024, 768))
+    page.get_by_text("QR code of this link").click()
+    code = page.locator('[data-testid="stExpander"] img').last
+    expect(code).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", code.element_handle()) >= 150
+    assert_no_exception(page)

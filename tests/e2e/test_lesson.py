@@ -27,11 +27,33 @@ def test_next_twice_then_the_explorer_link_opens_the_state(page, app_url):
     assert_no_exception(page)
     screenshot(page, "lesson")
 
-    page.get_by_role("link", name=re.compile("Open this in the explorer")).click()
-    expect(page).to_have_url(re.compile(r"/binary\?.*m=2"), timeout=20_000)
+    with page.context.expect_page() as opened:  # a new tab: the lesson stays where it was
+        page.get_by_role("link", name=re.compile("Open this in the explorer")).click()
+    explorer = opened.value
+    expect(explorer).to_have_url(re.compile(r"/binary\?.*m=2"), timeout=20_000)
+    wait_ready(explorer)
+    expect(explorer.get_by_role("slider", name=re.compile("margin m"))).to_have_attribute("aria-valuetext", "2")
+    expect(explorer.locator('[data-testid="stMetricValue"]').first).to_have_text("30.00°")  # 1/3 of 90
+    assert_no_exception(explorer)
+    expect(heading(page)).to_contain_text("3. m = 2 opens a margin")
+    explorer.close()
+
+
+def test_the_arrow_keys_step_through_the_lesson(page, app_url):
+    page.goto(f"{app_url}/lesson?step=2")
     wait_ready(page)
-    expect(page.get_by_role("slider", name=re.compile("margin m"))).to_have_attribute("aria-valuetext", "2")
-    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("30.00°")  # 1/3 of 90
+    expect(heading(page)).to_contain_text("2. ")
+    page.locator("body").press("ArrowRight")
+    expect(heading(page)).to_contain_text("3. ", timeout=20_000)
+    wait_ready(page)
+    page.locator("body").press("ArrowLeft")
+    expect(heading(page)).to_contain_text("2. ", timeout=20_000)
+    wait_ready(page)
+    slider = page.locator('.lsoftmax-live-controls input[data-key="mmax"]')  # a focused slider keeps its keys
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_timeout(500)
+    expect(heading(page)).to_contain_text("2. ")
     assert_no_exception(page)
 
 

@@ -64,11 +64,23 @@ def test_dragging_a_control_redraws_the_chart_during_the_drag(page, app_url, pat
     assert_no_exception(page)
 
 
+OVERLAY = ".st-key-plane .lsoftmax-live-chart > svg.lsoftmax-live-overlay"
+
+
 def test_release_settles_the_readouts_and_the_link(page, app_url):
     page.goto(f"{app_url}/binary")
     wait_ready(page)
     page.wait_for_selector(".st-key-plane .lsoftmax-live-chart svg.main-svg g.trace")
+    thumb = page.locator('.st-key-plane .lsoftmax-live-controls input[data-key="t12"]')
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 3, box["y"] + box["height"] / 2, steps=4)
+    expect(page.locator(OVERLAY)).to_have_count(1)  # mid-drag: frames drawn over plotly's axes
+    assert page.locator(f"{OVERLAY} path").count() > 5
+    page.mouse.up()
     drag_across(page, "plane", "t12", seconds=1.0)  # to theta12 = 1: margin 3/5 of 1 degree
+    expect(page.locator(OVERLAY)).to_have_count(0, timeout=15_000)  # released: plotly's own figure again
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("0.60°", timeout=15_000)
     expect(page.get_by_role("slider", name=re.compile("angle θ12"))).to_have_attribute("aria-valuetext", "1")
     expect(page.locator(".st-key-plane .annotation-text").filter(has_text="θ12 = 1°")).to_have_count(1)
