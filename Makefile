@@ -36,7 +36,7 @@ screenshots: $(VENV)/.dev-installed
 	LSOFTMAX_SCREENSHOT_DIR=$(CURDIR)/assets/screenshots OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/e2e -q
 
 bench: $(VENV)/.dev-installed
-	for name in loss train memory ui_latency ui_train; do OMP_NUM_THREADS=1 $(BIN)/python -m bench.$$name || exit 1; done
+	for name in loss collapse train digits memory ui_latency ui_drag ui_train load replicas; do OMP_NUM_THREADS=1 $(BIN)/python -m bench.$$name || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
