@@ -17,7 +17,7 @@ from app.figures.style import FONT_FAMILY, MARGIN_COLOR, class_color, with_alpha
 LEVELS = 4  # confidence bands per class in the decision heatmap
 POINT_LIMIT = 600  # points drawn per view; more are thinned evenly (the data are not changed)
 COMPARE_POINT_LIMIT = 300  # per view in compare mode (G views share one update)
-COMPARE_HEIGHTS = (340, 620)  # px: compare mode without and with the decision-region row
+COMPARE_HEIGHTS = (340, 620)  # px per row of models: compare mode without and with the decision regions
 ARC_STEP = math.radians(2.0)  # polygon resolution of arcs and wedges
 ARC_RADIUS = 0.92  # feasible arcs are drawn at this fraction of the feature-space extent
 ARROW_REACH = 0.85  # the longest class vector reaches this fraction of the extent (beyond most features:
@@ -390,36 +390,62 @@ def single_figure(region: RegionScene, feature: FeatureScene, feature_extent: fl
     return {"data": data, "layout": layout}
 
 
+def compare_grid(count: int) -> tuple[int, int]:
+    """(model rows, model columns) for compare mode: two models side by side, three or four in a 2x2 grid.
+
+    Four panels in one row are 110-250 px wide at 1024 x 768 and on a phone; two per row are
+    twice as wide (and as tall: every panel keeps equal x and y scales).
+    """
+    columns = count if count <= 2 else 2
+    return math.ceil(count / columns), columns
+
+
+def _bands(count: int, gap: float) -> list[tuple[float, float]]:
+    """count vertical domains from the top down, gap apart (the panel titles sit in the gaps)."""
+    height = (1.0 - gap * (count - 1)) / count
+    return [(1.0 - i * (height + gap) - height, 1.0 - i * (height + gap)) for i in range(count)]
+
+
 def compare_figure(
     regions: list[RegionScene], features: list[FeatureScene], feature_extent, height: int | None = None
 ) -> dict:
-    """Several models on one step counter: feature spaces side by side, decision regions below if given.
+    """Several models on one step counter: feature spaces side by side (three or four in a 2x2
+    grid, compare_grid), each model's decision regions below its features if given.
 
     regions is empty (features only: about half the drawing cost) or one per model.
     feature_extent: one half-width for every panel, or one per model (each panel scaled to its
     own model, so a model with small |x| is not a dot in the middle of another's range).
+    height: None takes COMPARE_HEIGHTS's per model row.
     """
     count = len(features)
     if count == 0 or len(regions) not in (0, count):
         raise ValueError(f"features must be non-empty, regions empty or as many, got {len(regions)} and {count}")
-    height = height or (COMPARE_HEIGHTS[1] if regions else COMPARE_HEIGHTS[0])
+    model_rows, columns = compare_grid(count)
+    margin = {"l": 40, "r": 10, "t": 30, "b": 30}
+    row_height = (COMPARE_HEIGHTS[1] if regions else COMPARE_HEIGHTS[0]) - margin["t"] - margin["b"]
+    height = height or margin["t"] + margin["b"] + model_rows * row_height
     data, layout = [], _base_layout(height)
-    layout.update(margin={"l": 40, "r": 10, "t": 30, "b": 30}, showlegend=False, annotations=[])
-    feature_rows = (0.52, 1.0) if regions else (0.0, 1.0)
+    layout.update(margin=margin, showlegend=False, annotations=[])
+    # room for a panel title (about 20 px, 25 px presenting) between panel rows
+    bands = _bands(model_rows * (2 if regions else 1), 36 / (height - margin["t"] - margin["b"]))
     extents = list(feature_extent) if np.ndim(feature_extent) else [feature_extent] * count
     if len(extents) != count:
         raise ValueError(f"feature_extent must be one number or one per model ({count}), got {len(extents)}")
-    for column, (domain, feature, extent) in enumerate(zip(_columns(count, 0.04), features, extents, strict=True)):
-        # tick labels on the first column only (they would run into the neighbouring panels);
+    domains = _columns(columns, 0.04)
+    for g, (feature, extent) in enumerate(zip(features, extents, strict=True)):
+        # tick labels in the first column only (they would run into the neighbouring panels);
         # each title states its own panel's half-width instead
-        data += feature_traces(feature, extent, column + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
+        row, column = divmod(g, columns)
+        first = column == 0
+        data += feature_traces(feature, extent, g + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
         span = [-extent, extent]
-        layout.update(_axes_layout(column + 1, domain, feature_rows, span, span, column == 0))
-        layout["annotations"].append(panel_title(column + 1, f"features, {feature.title} (±{extent:g})"))
+        feature_band = bands[row * 2] if regions else bands[row]
+        layout.update(_axes_layout(g + 1, domains[column], feature_band, span, span, first))
+        layout["annotations"].append(panel_title(g + 1, f"features, {feature.title} (±{extent:g})"))
         if regions:
-            bottom = count + column + 1
-            data += region_traces(regions[column], bottom, point_limit=COMPARE_POINT_LIMIT)
-            layout.update(_axes_layout(bottom, domain, (0.0, 0.42), *_grid_ranges(regions[column]), column == 0))
+            bottom = count + g + 1
+            data += region_traces(regions[g], bottom, point_limit=COMPARE_POINT_LIMIT)
+            layout.update(_axes_layout(bottom, domains[column], bands[row * 2 + 1], *_grid_ranges(regions[g]), first))
             layout["annotations"].append(panel_title(bottom, f"input space, {feature.title}"))
     return {"data": data, "layout": layout}
 

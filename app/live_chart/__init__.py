@@ -30,7 +30,7 @@ import streamlit as st
 
 from app import presenter
 from app.live_chart import encoding
-from app.live_chart.theme import figure_dict
+from app.live_chart.theme import figure_dict, presenter_data, presenter_layout
 
 HERE = Path(__file__).parent
 PURE_JS = ("geometry.js", "labels.js", "scenes.js")  # no DOM: tests and benchmarks load these alone
@@ -103,10 +103,13 @@ def chart_payload(
     """The payload live_chart would send for `figure`, without the plotly bundle.
 
     Build it where the compute happens (e.g. in a training turn) and send it with send_payload.
+    In presenter mode a figure dict gets presenter sizes too (theme.presenter_layout, presenter_data).
     """
     present = presenter.enabled()
     if not isinstance(figure, dict):
         figure = figure_dict(figure, present=present)
+    elif present:
+        figure = {**figure, "data": presenter_data(figure["data"]), "layout": presenter_layout(figure["layout"])}
     return pack_message(figure, height=height, step=step, config=config, live=live, present=present)
 
 

@@ -164,7 +164,7 @@ def test_single_figure_is_valid_plotly_and_square():
     assert validated.data[0].type == "heatmap" and validated.data[0].xaxis == "x"
 
 
-def test_compare_figure_has_one_column_per_model():
+def test_compare_figure_has_one_panel_per_model():
     models = [feature_scene(m=m) for m in (1, 2, 4)]
     figure = training.compare_figure([region_scene()] * 3, models, feature_extent=5.0)
     validated = go.Figure(figure)
@@ -174,6 +174,27 @@ def test_compare_figure_has_one_column_per_model():
     assert {trace.xaxis for trace in validated.data} == {f"x{i}" if i > 1 else "x" for i in range(1, 7)}
     with pytest.raises(ValueError, match="regions empty or as many"):
         training.compare_figure([region_scene()], models, feature_extent=5.0)
+
+
+@pytest.mark.parametrize("with_regions", [False, True])
+def test_three_or_four_models_are_drawn_in_a_two_by_two_grid(with_regions):
+    models = [feature_scene(m=m) for m in (1, 2, 3, 4)]
+    regions = [region_scene()] * 4 if with_regions else []
+    validated = go.Figure(training.compare_figure(regions, models, feature_extent=5.0))
+    layout = validated.layout
+    x = {i: layout[f"xaxis{i if i > 1 else ''}"].domain for i in range(1, 5)}
+    y = {i: layout[f"yaxis{i if i > 1 else ''}"].domain for i in range(1, 5)}
+    assert x[1] == x[3] and x[2] == x[4] and x[1][1] < x[2][0]  # two columns
+    assert y[1] == y[2] and y[3] == y[4] and y[3][1] < y[1][0]  # two rows, m = 1 and 2 on top
+    assert all(domain[1] - domain[0] > 0.45 for domain in x.values())  # each about half the width
+    assert layout.height == 2 * training.COMPARE_HEIGHTS[int(with_regions)] - 60  # two rows of models
+    if with_regions:  # each model's decision regions right under its features
+        for g in range(1, 5):
+            below = layout[f"yaxis{g + 4}"].domain
+            assert layout[f"xaxis{g + 4}"].domain == x[g] and below[1] < y[g][0]
+            assert g > 2 or below[0] > y[g + 2][1]  # above the next row's features
+    else:
+        assert not [trace for trace in validated.data if trace.type == "heatmap"]
 
 
 def test_compare_panels_can_each_have_their_own_range():
@@ -271,3 +292,42 @@ def test_angle_tables_show_the_stats():
     summary = training.model_table([stats, stats], ["m = 1", "m = 2"])
     assert summary[1]["smallest angle between class vectors (deg)"] == "90.0"
     assert summary[0]["mean |x|"] == f"{(1 + math.sqrt(2) + 2) / 3:.3g}"
+
+
+def _fonts(node) -> list[float]:
+    """Every font size set anywhere in a figure dict (layout or traces)."""
+    if isinstance(node, dict):
+        sizes = [node["size"]] if "size" in node and isinstance(node["size"], int | float) else []
+        return sizes + [size for key, value in node.items() for size in _fonts(value) if key != "marker"]
+    if isinstance(node, list):
+        return [size for value in node for size in _fonts(value)]
+    return []
+
+
+@pytest.mark.parametrize("build", ["single", "compare", "history"])
+def test_training_charts_take_the_presenter_sizes(build, monkeypatch):
+    from app import live_chart, presenter
+    from app.figures.style import PRESENT_TEXT_MIN
+    from app.live_chart.theme import PRESENT_LINE_SCALE
+
+    models = [feature_scene(m=m) for m in (1, 2, 3, 4)]
+    history = {"step": [0, 10], **{key: [[1.0] * 4, [0.5] * 4] for key, *_ in training.HISTORY_SERIES}}
+    figure = {
+        "single": lambda: training.single_figure(region_scene(), models[0], 5.0),
+        "compare": lambda: training.compare_figure([region_scene()] * 4, models, 5.0),
+        "history": lambda: training.history_figure(history, [f"m = {m}" for m in (1, 2, 3, 4)]),
+    }[build]()
+    sent = {}
+    for present in (False, True):
+        monkeypatch.setattr(presenter, "enabled", lambda present=present: present)
+        sent[present], _ = live_chart.unpack_message(live_chart.chart_payload(figure, height=400))
+    assert sent[True]["present"] is True and "present" not in sent[False]
+    plain, shown = sent[False]["figure"], sent[True]["figure"]
+    assert min(_fonts(plain["layout"])) < PRESENT_TEXT_MIN  # so the check below can fail
+    assert min(_fonts(shown["layout"])) >= PRESENT_TEXT_MIN and min(_fonts(shown["data"]) or [99]) >= PRESENT_TEXT_MIN
+    axes = [name for name in shown["layout"] if name.startswith(("xaxis", "yaxis"))]
+    assert axes and all(shown["layout"][name]["tickfont"]["size"] >= PRESENT_TEXT_MIN for name in axes)
+    widths = [(a["line"]["width"], b["line"]["width"]) for a, b in zip(plain["data"], shown["data"], strict=True)
+              if a.get("line", {}).get("width")]  # fmt: skip
+    assert widths and all(b == pytest.approx(a * PRESENT_LINE_SCALE) for a, b in widths)
+    assert "height" not in shown["layout"]  # the chart's div (the server's height) sizes it
