@@ -501,8 +501,10 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
     layout["yaxis2"]["range"] = [0, 1.02]
     layout["yaxis3"]["type"] = "log" if lambdas.size and np.all(lambdas > 0) else "linear"
     for name, values in (("yaxis", losses), ("yaxis3", lambdas)):
-        if layout[name]["type"] == "log" and _decades(values) >= 1.0:
-            layout[name]["dtick"] = 1  # one label per power of ten: minor labels would overlap
+        if layout[name]["type"] == "log":
+            layout[name]["dtick"] = 1  # one label per power of ten: plotly's in-between labels are 3/4 size
+            if _decades(values) < 1.0:  # so the range takes in at least one power of ten on each side
+                layout[name]["range"] = _decade_range(values)
     last_step = float(np.max(history["step"])) if np.size(history["step"]) else 0.0
     if last_step < MIN_STEP_AXIS:  # a lone point at step 0 would get a -1..1 axis
         for suffix in ("", "2", "3"):
@@ -530,6 +532,13 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
         }
     )
     return {"data": data, "layout": layout}
+
+
+def _decade_range(values: np.ndarray) -> list[float]:
+    """A log axis range (log10 units) from the power of ten below the data to the one above it."""
+    values = values[np.isfinite(values) & (values > 0)]
+    low, high = np.log10(values.min()), np.log10(values.max())
+    return [math.floor(low - 0.05), math.ceil(high + 0.05)]
 
 
 def _decades(values: np.ndarray) -> float:

@@ -244,11 +244,13 @@ def test_history_at_step_zero_has_a_sane_step_axis_and_log_axes_label_only_decad
     one_row = {"step": np.array([0]), **{key: np.array([[0.7]]) for key, *_ in training.HISTORY_SERIES}}
     layout = go.Figure(training.history_figure(one_row, ["m = 4"])).layout
     assert layout.xaxis.range == (0, training.MIN_STEP_AXIS) and layout.xaxis3.range == (0, training.MIN_STEP_AXIS)
+    # within a decade: labels only at powers of ten, and the range takes in one on each side (0.7 -> 0.1..1)
+    assert layout.yaxis.dtick == 1 and layout.yaxis.range == (-1, 0) and layout.yaxis3.range == (-1, 0)
     steps = np.array([0, 500, 1000])
     wide = {"step": steps, **{key: np.array([[1000.0], [1.0], [0.01]]) for key, *_ in training.HISTORY_SERIES}}
     layout = go.Figure(training.history_figure(wide, ["m = 4"])).layout
     assert layout.xaxis.range is None  # past the first rows the axis follows the data
-    assert layout.yaxis.dtick == 1 and layout.yaxis3.dtick == 1
+    assert layout.yaxis.dtick == 1 and layout.yaxis3.dtick == 1 and layout.yaxis.range is None
 
 
 def test_numbers_table_has_the_latest_values_per_model():

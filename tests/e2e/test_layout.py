@@ -18,6 +18,7 @@ PRESENT_VIEWPORTS = [(1024, 768), (1280, 720), (1920, 1080)]
 CLIPPED = """() => [...document.querySelectorAll(`button, label, [data-testid="stWidgetLabel"],
     [data-testid="stMetricLabel"], h1, h2, h3, .lsoftmax-live-controls span`)]
   .filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+  .filter((el) => !el.closest('section[data-testid="stSidebar"][data-collapsed="true"]')) // folded away
   .map((el) => `${el.tagName}: ${el.textContent.trim().slice(0, 60)} (${el.scrollWidth} > ${el.clientWidth})`)"""
 # Font sizes (px) of the text elements of every plotly chart (subscripts excluded), with their text.
 CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot svg.main-svg text')]
@@ -146,4 +147,40 @@ def test_the_share_link_has_a_qr_code(page, app_url):
     code = page.locator('[data-testid="stExpander"] img').last
     expect(code).to_be_visible()
     assert page.evaluate("(img) => img.naturalWidth", code.element_handle()) >= 150
+    assert_no_exception(page)
+
+
+# The training lab: one model and four compared, at a projector's and a phone's size, plain and
+# presenting. Its controls stay in the sidebar; Play, Pause, Step and Reset sit above the figure.
+TRAIN_BUTTONS = ("Play", "Pause", "Step", "Reset")
+# Plot-area boxes (left, top, width, height) of the training figure's panels.
+PANEL_BOXES = """() => [...document.querySelector('.lsoftmax-live-chart').querySelectorAll('.nsewdrag')]
+  .map((el) => { const box = el.getBoundingClientRect(); return [box.left, box.top, box.width, box.height]; })"""
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["plain", "present"])
+@pytest.mark.parametrize("viewport", [(1024, 768), (390, 844)], ids=lambda v: f"{v[0]}x{v[1]}")
+@pytest.mark.parametrize("query", ["", "compare_ms=1,2,3,4"], ids=["single", "compare"])
+def test_the_training_lab_fits_and_reads(page, app_url, query, viewport, present):
+    path = "train?" + "&".join(part for part in (query, "present=1" if present else "") if part)
+    open_page(page, app_url, path, viewport)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.lsoftmax-live-chart')]"
+        ".filter((c) => c.querySelector('svg.main-svg g.trace')).length >= 2",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(400)
+    save(page, f"train-{'compare-' if query else ''}{viewport[0]}x{viewport[1]}{'-present' if present else ''}")
+    assert page.evaluate(CLIPPED) == []
+    assert_chart_text(page, 18 if present else 14)
+    chart = page.locator(".lsoftmax-live-chart").first.bounding_box()
+    for name in TRAIN_BUTTONS:
+        button = page.get_by_role("button", name=name, exact=True)
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box["y"] + box["height"] <= chart["y"], (name, box, chart)  # above the figure
+    panels = page.evaluate(PANEL_BOXES)
+    assert len(panels) == (4 if query else 2), panels
+    # a panel is at least a third of the chart's width (four in a row would be under a quarter)
+    assert min(width for _, _, width, _ in panels) >= chart["width"] / 3 - 40, (panels, chart)
     assert_no_exception(page)
