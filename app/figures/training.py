@@ -361,7 +361,7 @@ def _base_layout(height: int) -> dict:
         "height": height,
         "uirevision": UI_REVISION,
         "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": "#222222"},
-        "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+        "margin": dict(SINGLE_MARGIN),
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "legend": {"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top"},
@@ -374,8 +374,53 @@ def _columns(count: int, gap: float = 0.06) -> list[tuple[float, float]]:
     return [(i * (width + gap), i * (width + gap) + width) for i in range(count)]
 
 
+NARROW_BELOW = 520  # px: a chart narrower than this stacks its panels in one column (layout.meta.narrow)
+TITLE_GAP = 36  # px between panel rows: room for a panel title (about 20 px, 25 px presenting)
+SINGLE_MARGIN = {"l": 50, "r": 10, "t": 30, "b": 40}
+COMPARE_MARGIN = {"l": 40, "r": 10, "t": 30, "b": 30}
+
+
+def _axis_name(index: int, letter: str) -> str:
+    return f"{letter}axis{'' if index == 1 else index}"
+
+
+def _placement(stacks: list[list[int]], columns: int, row_height: int, margin: dict) -> tuple[int, dict]:
+    """(height, {axis name: domain and tick labels}) for panels stacked in a grid.
+
+    stacks: per grid cell (filled row by row, `columns` to a row), its panels' indices from the
+    top down (a model's features over its decision regions). row_height: px per panel row.
+    Tick labels show in the first column only (they would run into the neighbouring panels).
+    """
+    per_cell = len(stacks[0])
+    panel_rows = math.ceil(len(stacks) / columns) * per_cell
+    height = margin["t"] + margin["b"] + panel_rows * row_height + (panel_rows - 1) * TITLE_GAP
+    bands = _bands(panel_rows, TITLE_GAP / (height - margin["t"] - margin["b"]))
+    domains = _columns(columns, 0.04 if columns > 2 or len(stacks) > 1 else 0.06)
+    axes = {}
+    for cell, stack in enumerate(stacks):
+        row, column = divmod(cell, columns)
+        for depth, index in enumerate(stack):
+            band = bands[row * per_cell + depth]
+            axes[_axis_name(index, "x")] = {"domain": list(domains[column]), "showticklabels": column == 0}
+            axes[_axis_name(index, "y")] = {"domain": list(band), "showticklabels": column == 0}
+    return height, axes
+
+
+def _narrow(stacks: list[list[int]], row_height: int, margin: dict) -> dict:
+    """layout.meta for live_chart.js: the panels in one column, for a chart under NARROW_BELOW px."""
+    height, axes = _placement(stacks, 1, row_height, margin)
+    return {"narrow": {"below": NARROW_BELOW, "height": height, "axes": axes}}
+
+
+def _placed(layout: dict, axes: dict) -> dict:
+    for name, place in axes.items():
+        layout[name].update(place)
+    return layout
+
+
 def single_figure(region: RegionScene, feature: FeatureScene, feature_extent: float, height: int = 470) -> dict:
-    """One model: input space (decision regions, points) | feature space (Figure 2)."""
+    """One model: input space (decision regions, points) | feature space (Figure 2); on a narrow
+    chart one above the other (layout.meta.narrow)."""
     data = region_traces(region, 1) + feature_traces(feature, feature_extent, 2, show_legend=True)
     layout = _base_layout(height)
     left, right = _columns(2)
@@ -387,6 +432,7 @@ def single_figure(region: RegionScene, feature: FeatureScene, feature_extent: fl
         panel_title(1, "input space: decision regions"),
         panel_title(2, f"feature space, {feature.title}"),
     ]
+    layout["meta"] = _narrow([[1], [2]], height - 110, {**SINGLE_MARGIN, "b": 110})  # the legend wraps below
     return {"data": data, "layout": layout}
 
 
@@ -394,7 +440,8 @@ def compare_grid(count: int) -> tuple[int, int]:
     """(model rows, model columns) for compare mode: two models side by side, three or four in a 2x2 grid.
 
     Four panels in one row are 110-250 px wide at 1024 x 768 and on a phone; two per row are
-    twice as wide (and as tall: every panel keeps equal x and y scales).
+    twice as wide (and as tall: every panel keeps equal x and y scales). Under NARROW_BELOW px
+    the chart stacks every model in one column (layout.meta.narrow).
     """
     columns = count if count <= 2 else 2
     return math.ceil(count / columns), columns
@@ -403,7 +450,8 @@ def compare_grid(count: int) -> tuple[int, int]:
 def _bands(count: int, gap: float) -> list[tuple[float, float]]:
     """count vertical domains from the top down, gap apart (the panel titles sit in the gaps)."""
     height = (1.0 - gap * (count - 1)) / count
-    return [(1.0 - i * (height + gap) - height, 1.0 - i * (height + gap)) for i in range(count)]
+    tops = [1.0 - i * (height + gap) for i in range(count)]
+    return [(max(0.0, round(top - height, 6)), round(top, 6)) for top in tops]
 
 
 def compare_figure(
@@ -420,34 +468,33 @@ def compare_figure(
     count = len(features)
     if count == 0 or len(regions) not in (0, count):
         raise ValueError(f"features must be non-empty, regions empty or as many, got {len(regions)} and {count}")
-    model_rows, columns = compare_grid(count)
-    margin = {"l": 40, "r": 10, "t": 30, "b": 30}
-    row_height = (COMPARE_HEIGHTS[1] if regions else COMPARE_HEIGHTS[0]) - margin["t"] - margin["b"]
-    height = height or margin["t"] + margin["b"] + model_rows * row_height
-    data, layout = [], _base_layout(height)
-    layout.update(margin=margin, showlegend=False, annotations=[])
-    # room for a panel title (about 20 px, 25 px presenting) between panel rows
-    bands = _bands(model_rows * (2 if regions else 1), 36 / (height - margin["t"] - margin["b"]))
     extents = list(feature_extent) if np.ndim(feature_extent) else [feature_extent] * count
     if len(extents) != count:
         raise ValueError(f"feature_extent must be one number or one per model ({count}), got {len(extents)}")
-    domains = _columns(columns, 0.04)
+    stacks = [[g + 1, count + g + 1] if regions else [g + 1] for g in range(count)]
+    per_cell = len(stacks[0])
+    model_rows, columns = compare_grid(count)
+    margin = COMPARE_MARGIN
+    panel_rows = model_rows * per_cell
+    room = (COMPARE_HEIGHTS[1] if regions else COMPARE_HEIGHTS[0]) - margin["t"] - margin["b"]
+    row_height = (room - (per_cell - 1) * TITLE_GAP) // per_cell
+    if height:
+        row_height = (height - margin["t"] - margin["b"] - (panel_rows - 1) * TITLE_GAP) // panel_rows
+    full_height, axes = _placement(stacks, columns, row_height, margin)
+    data, layout = [], _base_layout(height or full_height)
+    layout.update(margin=margin, showlegend=False, annotations=[], meta=_narrow(stacks, row_height, margin))
     for g, (feature, extent) in enumerate(zip(features, extents, strict=True)):
-        # tick labels in the first column only (they would run into the neighbouring panels);
-        # each title states its own panel's half-width instead
-        row, column = divmod(g, columns)
-        first = column == 0
+        # each title states its own panel's half-width (tick labels are on the first column only)
         data += feature_traces(feature, extent, g + 1, show_legend=False, point_limit=COMPARE_POINT_LIMIT)
         span = [-extent, extent]
-        feature_band = bands[row * 2] if regions else bands[row]
-        layout.update(_axes_layout(g + 1, domains[column], feature_band, span, span, first))
+        layout.update(_axes_layout(g + 1, (0, 1), (0, 1), span, span))
         layout["annotations"].append(panel_title(g + 1, f"features, {feature.title} (±{extent:g})"))
         if regions:
             bottom = count + g + 1
             data += region_traces(regions[g], bottom, point_limit=COMPARE_POINT_LIMIT)
-            layout.update(_axes_layout(bottom, domains[column], bands[row * 2 + 1], *_grid_ranges(regions[g]), first))
+            layout.update(_axes_layout(bottom, (0, 1), (0, 1), *_grid_ranges(regions[g])))
             layout["annotations"].append(panel_title(bottom, f"input space, {feature.title}"))
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": _placed(layout, axes)}
 
 
 def _history_color(model: int, model_count: int, key: str) -> str:

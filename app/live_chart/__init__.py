@@ -113,12 +113,15 @@ def chart_payload(
     return pack_message(figure, height=height, step=step, config=config, live=live, present=present)
 
 
-def send_payload(payload: bytes, *, key: str, height: int, live: bool = False, on_settle=None) -> int:
+def send_payload(
+    payload: bytes, *, key: str, height: int, live: bool = False, on_settle=None, fits: bool = False
+) -> int:
     """Show a payload from chart_payload (the plotly bundle added once per session); returns bytes sent.
 
     `live` says the payload carries the chart's own controls: then on_settle(values) runs as a
     callback when one is released, with the values sent by the browser (unchecked: see
-    controls.apply_settled).
+    controls.apply_settled). `fits`: the chart sets its own height in the browser (a figure with
+    layout.meta.narrow, see live_chart.js), so its element follows it rather than `height`.
     """
     if not st.session_state.get(_SENT, False):
         payload += plotly_bundle_gzip()  # the bundle is the tail of the message (see pack_message)
@@ -126,7 +129,7 @@ def send_payload(payload: bytes, *, key: str, height: int, live: bool = False, o
     callbacks = {"on_bundle_needed_change": _bundle_needed}
     if live:
         callbacks["on_settled_change"] = functools.partial(_settled, key, on_settle or (lambda values: None))
-    _COMPONENT(data=payload, key=key, height="content" if live else height, **callbacks)
+    _COMPONENT(data=payload, key=key, height="content" if live or fits else height, **callbacks)
     return len(payload)
 
 

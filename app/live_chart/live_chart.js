@@ -69,6 +69,11 @@ function hostFor(parentElement, height) {
       if (window.Plotly && host.__draws) window.Plotly.Plots.resize(host);
       const live = host.__live;
       if (live && live.kind !== "psi" && host.__shown && host.__draws) scheduleFrame(host, true); // re-place labels
+      const narrow = !live && host.__shown && narrowOf(host.__shown.figure);
+      if (narrow && host.__header && isNarrow(host, narrow) !== host.__narrow) {
+        host.__revision = null; // the same figure, its panels arranged for the new width
+        draw(host, host.__header);
+      }
     }).observe(host);
   }
   host.style.height = `${height}px`;
@@ -85,6 +90,7 @@ async function draw(host, header) {
     const Plotly = await whenPlotly();
     while (host.__next) {
       const { figure, step, config, revision } = host.__next;
+      host.__header = host.__next;
       host.__next = null;
       if (revision === host.__revision) continue; // the figure shown already
       host.__revision = revision;
@@ -95,7 +101,7 @@ async function draw(host, header) {
       }
       host.__shown = { figure, config };
       const plane = host.__live && host.__live.kind !== "psi";
-      const local = host.__live && (host.__live.pending || plane) ? liveFigure(host) : figure;
+      const local = host.__live && (host.__live.pending || plane) ? liveFigure(host) : arranged(host, figure);
       await Plotly.react(host, local.data, local.layout, config);
       removeOverlay(host);
       if (host.__fit) host.__fit();
@@ -310,6 +316,31 @@ function updateLive(host, spec, setTriggerValue) {
   syncInputs(host);
 }
 
+// A figure with layout.meta.narrow (the training lab's panels, app/figures/training.py) stacks
+// its panels in one column while the chart is narrower than narrow.below px, narrow.height tall.
+function narrowOf(figure) {
+  const meta = figure && figure.layout && figure.layout.meta;
+  return meta && meta.narrow ? meta.narrow : null;
+}
+
+function isNarrow(host, narrow) {
+  return Boolean(narrow) && host.clientWidth > 0 && host.clientWidth < narrow.below;
+}
+
+function arranged(host, figure) {
+  const narrow = narrowOf(figure);
+  host.__narrow = isNarrow(host, narrow);
+  if (!host.__narrow) return figure;
+  const layout = { ...figure.layout };
+  for (const [name, place] of Object.entries(narrow.axes)) layout[name] = { ...layout[name], ...place };
+  if (layout.height) layout.height = narrow.height;
+  return { ...figure, layout };
+}
+
+function fitNarrow(host, height, narrow) {
+  setHeight(host, isNarrow(host, narrow) ? narrow.height : height);
+}
+
 function setHeight(host, height) {
   const value = `${Math.round(height)}px`;
   if (host.style.height !== value) host.style.height = value;
@@ -337,6 +368,7 @@ export default function (component) {
   updateLive(host, header.live, setTriggerValue);
   if (header.present && header.live) host.__fit = () => fitViewport(host);
   else if (header.live && header.live.kind !== "psi") host.__fit = () => fitPlane(host, header.height);
+  else if (narrowOf(header.figure)) host.__fit = () => fitNarrow(host, header.height, narrowOf(header.figure));
   else host.__fit = null;
   if (host.__fit) host.__fit();
   if (!host.__resizes) {

