@@ -375,7 +375,7 @@ def _columns(count: int, gap: float = 0.06) -> list[tuple[float, float]]:
 
 
 NARROW_BELOW = 520  # px: a chart narrower than this stacks its panels in one column (layout.meta.narrow)
-TITLE_GAP = 36  # px between panel rows: room for a panel title (about 20 px, 25 px presenting)
+TITLE_GAP = 60  # px between panel rows: the x tick labels above and a panel title (25 + 25 px presenting)
 SINGLE_MARGIN = {"l": 50, "r": 10, "t": 30, "b": 40}
 COMPARE_MARGIN = {"l": 40, "r": 10, "t": 30, "b": 30}
 

@@ -188,4 +188,8 @@ def test_the_training_lab_fits_and_reads(page, app_url, query, viewport, present
     if viewport[0] < 600:
         tops = sorted(top for _, top, _, _ in panels)
         assert all(b - a > 100 for a, b in itertools.pairwise(tops)), panels  # one above the other
+    page.locator(".lsoftmax-live-chart").first.scroll_into_view_if_needed()
+    page.mouse.move(5, 5)  # hides plotly's mode bar
+    page.wait_for_timeout(300)
+    save(page, f"train-{'compare-' if query else ''}{viewport[0]}x{viewport[1]}{'-present' if present else ''}-chart")
     assert_no_exception(page)
