@@ -406,10 +406,14 @@ def _placement(stacks: list[list[int]], columns: int, row_height: int, margin: d
     return height, axes
 
 
-def _narrow(stacks: list[list[int]], row_height: int, margin: dict) -> dict:
-    """layout.meta for live_chart.js: the panels in one column, for a chart under NARROW_BELOW px."""
-    height, axes = _placement(stacks, 1, row_height, margin)
-    return {"narrow": {"below": NARROW_BELOW, "height": height, "axes": axes}}
+def _narrow(stacks: list[list[int]], row_height: int, space: dict, **layout) -> dict:
+    """layout.meta for live_chart.js: the panels in one column, for a chart under NARROW_BELOW px.
+
+    narrow.layout holds the keys of layout to update (each merged into the one there); `layout`
+    adds more (e.g. the legend). space: the margins the panels are placed within.
+    """
+    height, axes = _placement(stacks, 1, row_height, space)
+    return {"narrow": {"below": NARROW_BELOW, "height": height, "layout": {**axes, **layout}}}
 
 
 def _placed(layout: dict, axes: dict) -> dict:
@@ -533,8 +537,12 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
     layout = _base_layout(height)
     layout["margin"] = {"l": 60, "r": 10, "t": 30, "b": 45}
     layout["legend"] = {"orientation": "v", "x": 1.01, "y": 1.0, "title": {"text": "dotted: test"}}
+    # a phone: the three panels one above the other, the legend below them
+    narrow_margin = {**layout["margin"], "b": 170}
+    legend = {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"}
+    layout["meta"] = _narrow([[1], [2], [3]], 170, narrow_margin, margin=narrow_margin, legend=legend)
     titles = ("loss", "accuracy", "lambda")
-    for panel, domain in enumerate(_columns(3, 0.08)):
+    for panel, domain in enumerate(_columns(3, 0.12)):  # the gaps hold the y axes' titles and labels
         suffix = "" if panel == 0 else str(panel + 1)
         layout[f"xaxis{suffix}"] = {"domain": list(domain), "anchor": f"y{suffix}", "title": {"text": "step"}}
         layout[f"yaxis{suffix}"] = {

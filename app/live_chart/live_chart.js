@@ -317,7 +317,8 @@ function updateLive(host, spec, setTriggerValue) {
 }
 
 // A figure with layout.meta.narrow (the training lab's panels, app/figures/training.py) stacks
-// its panels in one column while the chart is narrower than narrow.below px, narrow.height tall.
+// its panels in one column while the chart is narrower than narrow.below px, narrow.height tall:
+// each key of narrow.layout is merged into the layout's own.
 function narrowOf(figure) {
   const meta = figure && figure.layout && figure.layout.meta;
   return meta && meta.narrow ? meta.narrow : null;
@@ -332,7 +333,7 @@ function arranged(host, figure) {
   host.__narrow = isNarrow(host, narrow);
   if (!host.__narrow) return figure;
   const layout = { ...figure.layout };
-  for (const [name, place] of Object.entries(narrow.axes)) layout[name] = { ...layout[name], ...place };
+  for (const [name, part] of Object.entries(narrow.layout)) layout[name] = { ...layout[name], ...part };
   if (layout.height) layout.height = narrow.height;
   return { ...figure, layout };
 }

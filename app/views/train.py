@@ -332,7 +332,7 @@ def slow_views(run: session.Run) -> None:
     if "history" not in run.payloads:
         return  # stopped, or a click came first: the run it starts draws it
     payload, snapshot, names = run.payloads["history"]
-    send_payload(payload, key="train_history", height=260)
+    send_payload(payload, key="train_history", height=260, fits=True)  # narrow: one column
     with st.container(key="train_numbers"):
         st.table(numbers_table(snapshot, names, epochs_done(run, snapshot)), hide_index=True)
     if max(snapshot.margins) > 1:

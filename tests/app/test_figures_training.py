@@ -347,10 +347,22 @@ def test_a_narrow_chart_stacks_every_panel_in_one_column(count):
     panels = 2 * count
     assert narrow["below"] == training.NARROW_BELOW and narrow["height"] > figure["layout"]["height"]
     layout = go.Figure(figure).layout
-    for name, place in narrow["axes"].items():
-        layout[name].update(place)  # as live_chart.js does
+    for name, part in narrow["layout"].items():
+        layout[name].update(part)  # as live_chart.js does
     x = [layout[f"xaxis{i if i > 1 else ''}"].domain for i in range(1, panels + 1)]
     y = sorted(layout[f"yaxis{i if i > 1 else ''}"].domain for i in range(1, panels + 1))
     assert all(domain == (0, 1) for domain in x)  # each the chart's full width
     assert all(low[1] < high[0] for low, high in itertools.pairwise(y))  # one above the other, no overlap
     assert all(layout[f"xaxis{i if i > 1 else ''}"].showticklabels for i in range(1, panels + 1))
+
+
+def test_a_narrow_history_chart_stacks_its_panels_with_the_legend_below():
+    history = {"step": [0, 10], **{key: [[1.0, 2.0], [0.5, 1.0]] for key, *_ in training.HISTORY_SERIES}}
+    figure = training.history_figure(history, ["m = 1", "m = 4"])
+    layout = go.Figure(figure).layout
+    for name, part in figure["layout"]["meta"]["narrow"]["layout"].items():
+        layout[name].update(part)
+    y = [layout[name].domain for name in ("yaxis3", "yaxis2", "yaxis")]  # lambda at the bottom, loss on top
+    assert all(low[1] < high[0] for low, high in itertools.pairwise(y))
+    assert all(layout[name].domain == (0, 1) for name in ("xaxis", "xaxis2", "xaxis3"))
+    assert layout.legend.orientation == "h" and layout.legend.y < 0  # below the panels

@@ -154,7 +154,7 @@ def test_the_share_link_has_a_qr_code(page, app_url):
 # presenting. Its controls stay in the sidebar; Play, Pause, Step and Reset sit above the figure.
 TRAIN_BUTTONS = ("Play", "Pause", "Step", "Reset")
 # Plot-area boxes (left, top, width, height) of the training figure's panels.
-PANEL_BOXES = """() => [...document.querySelector('.lsoftmax-live-chart').querySelectorAll('.nsewdrag')]
+PANEL_BOXES = """(n) => [...document.querySelectorAll('.lsoftmax-live-chart')[n].querySelectorAll('.nsewdrag')]
   .map((el) => { const box = el.getBoundingClientRect(); return [box.left, box.top, box.width, box.height]; })"""
 
 
@@ -179,7 +179,7 @@ def test_the_training_lab_fits_and_reads(page, app_url, query, viewport, present
         expect(button).to_be_visible()
         box = button.bounding_box()
         assert box["y"] + box["height"] <= chart["y"], (name, box, chart)  # above the figure
-    panels = page.evaluate(PANEL_BOXES)
+    panels = page.evaluate(PANEL_BOXES, 0)
     assert len(panels) == (4 if query else 2), panels
     # a panel is at least a third of the chart's width (four in a row would be under a quarter);
     # on a phone the panels stack in one column (app/figures/training.py NARROW_BELOW)
@@ -188,6 +188,8 @@ def test_the_training_lab_fits_and_reads(page, app_url, query, viewport, present
     if viewport[0] < 600:
         tops = sorted(top for _, top, _, _ in panels)
         assert all(b - a > 100 for a, b in itertools.pairwise(tops)), panels  # one above the other
+        curves = sorted(top for _, top, _, _ in page.evaluate(PANEL_BOXES, 1))  # loss, accuracy, lambda
+        assert len(curves) >= 3 and all(b - a > 100 for a, b in itertools.pairwise(curves)), curves
     page.locator(".lsoftmax-live-chart").first.scroll_into_view_if_needed()
     page.mouse.move(5, 5)  # hides plotly's mode bar
     page.wait_for_timeout(300)
