@@ -16,7 +16,7 @@ import urllib.parse
 import numpy as np
 import streamlit as st
 
-from app import lost_run, notices
+from app import lost_run, notices, presenter
 from app import training_session as session
 from app.figures.training import (
     angle_table,
@@ -38,6 +38,7 @@ STEPS_KEY = "train_steps_per_tick"
 REGIONS_KEY = "train_compare_regions"  # compare mode also draws each model's input space
 SHOW_TEST_KEY = "train_show_test"  # draw the held-out points
 DISCRETE_KEY = "train_discretise"  # decision regions as flat class colours
+HISTORY_HEIGHTS = (260, 360)  # px, the curves: plain, presenting (18 px text and the legend need the room)
 # Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
 UI_LIMITS = {"n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0)}
 
@@ -328,11 +329,13 @@ def slow_views(run: session.Run) -> None:
             snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
             names = [f"m = {m}" for m in snapshot.margins]
             figure = history_figure(run.trainer.history(), names)
-            run.payloads["history"] = (chart_payload(figure, height=260, step=snapshot.step), snapshot, names)
+            height = HISTORY_HEIGHTS[presenter.enabled()]
+            payload = chart_payload(figure, height=height, step=snapshot.step)
+            run.payloads["history"] = (payload, snapshot, names, height)
     if "history" not in run.payloads:
         return  # stopped, or a click came first: the run it starts draws it
-    payload, snapshot, names = run.payloads["history"]
-    send_payload(payload, key="train_history", height=260, fits=True)  # narrow: one column
+    payload, snapshot, names, height = run.payloads["history"]
+    send_payload(payload, key="train_history", height=height, fits=True)  # narrow: one column
     with st.container(key="train_numbers"):
         st.table(numbers_table(snapshot, names, epochs_done(run, snapshot)), hide_index=True)
     if max(snapshot.margins) > 1:
