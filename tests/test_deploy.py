@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.ci import skip_or_fail
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
@@ -198,7 +200,7 @@ def _seconds(text: str) -> float:
 def test_haproxy_config_is_valid_for_haproxy():
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not os.path.exists(haproxy):
-        pytest.skip("HAProxy is not installed (apt-get install haproxy)")
+        skip_or_fail("HAProxy is not installed (apt-get install haproxy)")
     result = subprocess.run([haproxy, "-c", "-f", str(DEPLOY / "haproxy.cfg")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

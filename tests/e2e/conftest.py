@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import running_in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Screenshots go to an ignored folder; `make screenshots` points this at assets/screenshots
@@ -41,7 +43,7 @@ def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
     message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if running_in_ci():
         raise pytest.UsageError(f"CI=true and {message}")
     for item in items:
         if here in Path(item.fspath).parents:

@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from tests.ci import skip_or_fail
 from tests.e2e.conftest import ROOT, assert_no_exception, wait_ready
 from tests.e2e.replicas import COOKIE, HAPROXY, cluster
 
@@ -30,9 +31,7 @@ WATCH_CONNECTION = """() => {
 }"""
 
 if not os.path.exists(HAPROXY):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        raise pytest.UsageError("CI=true and HAProxy is missing (apt-get install haproxy)")
-    pytest.skip("HAProxy is not installed (apt-get install haproxy)", allow_module_level=True)
+    skip_or_fail("HAProxy is not installed (apt-get install haproxy)", module=True)
 
 
 def chart_step(page) -> int:
