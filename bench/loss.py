@@ -4,6 +4,7 @@ same member, measured side by side in one run.
 
     .venv/bin/python -m bench.loss                 # CUDA if available, else CPU, 1 thread
     .venv/bin/python -m bench.loss --device cpu --threads 2 --repeats 30 --members LSoftmax ArcFace
+    python -m bench.loss --device cuda --compile LSoftmax ArcFace   # also torch.compile'd contenders
 
 Per size, all contenders (CE, then ours and PML for each member) are timed interleaved
 (round-robin, order rotated every repeat) so that machine noise hits them alike; the table
@@ -26,6 +27,7 @@ from lsoftmax import margin_logits
 from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, SphereFace
 
 SIZES = ((256, 2, 10), (4096, 128, 10), (4096, 512, 1000))  # (N, D, K)
+CUDA_SIZES = ((4096, 512, 1000), (1024, 512, 100_000))  # the GPU goal's sizes: a wide head is where a GPU pays
 GOAL_VS_CE = 1.5  # ours may cost at most this many times plain cross-entropy
 MEMBERS = {
     "LSoftmax": LSoftmax(m=4),
@@ -44,6 +46,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=21, help="timed samples per contender and size")
     parser.add_argument("--members", nargs="+", default=list(MEMBERS), choices=list(MEMBERS), help="members to time")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--compile",
+        nargs="*",
+        default=[],
+        choices=list(MEMBERS),
+        help="also time these members and CE under torch.compile",
+    )
     return parser.parse_args(argv)
 
 
@@ -80,11 +89,29 @@ def pml_loss(member, num_classes: int, dim: int):
     return None
 
 
-def make_steps(x, weight, target, members) -> dict[str, Callable[[], None]]:
+def plain_loss(x, weight, target):
+    return F.cross_entropy(x @ weight.T, target)
+
+
+def member_loss(member):
+    return lambda x, weight, target: F.cross_entropy(margin_logits(x, weight, target, member), target)
+
+
+def compiled_steps(x, weight, target, members) -> dict[str, Callable[[], None]]:
+    """torch.compile(fullgraph=True) of CE and of each member's loss (compiled on first call)."""
+    losses = {"CE": plain_loss} | {name: member_loss(MEMBERS[name]) for name in members}
+    steps = {}
+    for name, loss in losses.items():
+        compiled = torch.compile(loss, fullgraph=True)
+        steps[f"compiled {name}"] = lambda compiled=compiled: compiled(x, weight, target).backward()
+    return steps
+
+
+def make_steps(x, weight, target, members, compiled=()) -> dict[str, Callable[[], None]]:
     """One forward + backward per contender, all on the same x, weight and target."""
 
     def plain():
-        F.cross_entropy(x @ weight.T, target).backward()
+        plain_loss(x, weight, target).backward()
 
     steps = {"CE": plain}
     for name in members:
@@ -96,6 +123,8 @@ def make_steps(x, weight, target, members) -> dict[str, Callable[[], None]]:
             with torch.no_grad():
                 pml.W.copy_(weight.T)  # its class vectors are columns: W is (D, K)
             steps[f"PML {name}"] = lambda pml=pml: pml(x, target).backward()
+    if compiled:
+        steps |= compiled_steps(x, weight, target, compiled)
     return steps
 
 
@@ -130,6 +159,21 @@ def measure(steps, sync, repeats: int, clock=time.perf_counter) -> dict[str, flo
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def compiled_table(rows, members) -> str:
+    """Compiled contenders: ms, and ratios to compiled CE and to eager CE."""
+    lines = [
+        "| N | D | K | contender | compiled (ms) | compiled / compiled CE | compiled / eager CE |",
+        "|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for (n_samples, dim, n_classes), result in rows:
+        base, eager = result["compiled CE"], result["CE"]
+        for name in ("CE", *members):
+            value = result[f"compiled {name}"]
+            size = f"| {n_samples} | {dim} | {n_classes} | {name}"
+            lines.append(f"{size} | {value * 1e3:.3f} | {value / base:.2f} | {value / eager:.2f} |")
+    return "\n".join(lines)
+
+
 def table(rows, members) -> str:
     """A markdown table of milliseconds and ratios, one line per size and member."""
     lines = [
@@ -158,15 +202,18 @@ def main(argv=None) -> None:
     cpu_clock = device.type == "cpu" and args.threads == 1
     clock = time.process_time if cpu_clock else time.perf_counter
     rows = []
-    for size in SIZES:
+    for size in CUDA_SIZES if device.type == "cuda" else SIZES:
         x, weight, target = make_problem(size, device, args.seed)
-        steps = make_steps(x, weight, target, args.members)
+        steps = make_steps(x, weight, target, args.members, args.compile)
         rows.append((size, measure(steps, sync, args.repeats, clock)))
         clear_grads(x, weight)
     threads = f", {torch.get_num_threads()} thread(s)" if device.type == "cpu" else ""
     print(f"forward + backward, float32, {device}{threads}, torch {torch.__version__}, ")
     print(f"median of {args.repeats} interleaved samples of {'CPU' if cpu_clock else 'wall'} time\n")
     print(table(rows, args.members))
+    if args.compile:
+        print("\ntorch.compile(fullgraph=True), same runs\n")
+        print(compiled_table(rows, args.compile))
     worst_ce = max(result[name] / result["CE"] for _, result in rows for name in args.members)
     pml_ratios = [
         result[name] / result[f"PML {name}"] for _, result in rows for name in args.members if f"PML {name}" in result

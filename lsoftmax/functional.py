@@ -60,15 +60,20 @@ def check_lambda(lam) -> float:
 
 
 def _check_values(x, weight, target, x_norm, w_norms, ignore_index: int) -> bool:
-    """Cheap value checks (one scalar read); the details only when something is wrong.
+    """Cheap value checks (one read from the device); the details only when something is wrong.
     Returns whether some target equals ignore_index.
 
     A NaN or infinity anywhere in x or weight makes the sum of the norms non-finite. So
     can finite values whose squares overflow: that false alarm only costs the exact check.
     """
     num_classes = weight.shape[0]
-    total = float(x_norm.sum() + w_norms.sum())
-    low, high = (int(value) for value in torch.aminmax(target)) if target.numel() else (0, 0)
+    total = x_norm.sum() + w_norms.sum()
+    if not target.numel():
+        total, low, high = float(total), 0, 0
+    elif x.is_cuda:  # one device-to-host copy (a synchronisation) instead of three
+        total, low, high = torch.stack([total.double(), *torch.aminmax(target.double())]).tolist()
+    else:  # on the CPU three scalar reads cost less than stacking
+        total, (low, high) = float(total), (int(value) for value in torch.aminmax(target))
     if math.isfinite(total) and low >= 0 and high < num_classes:
         return False
     if not bool(torch.isfinite(x).all()):
