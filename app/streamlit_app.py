@@ -12,9 +12,11 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts only 
 import streamlit as st  # noqa: E402
 
 from app import presenter  # noqa: E402
+from app.memory import install_memory_trim  # noqa: E402
 from app.uploads import install_session_cap  # noqa: E402
 
 install_session_cap()  # once per process: a session holds at most two uploaded files
+install_memory_trim()  # once per process: closed sessions' memory goes back to the OS
 
 PAGES = Path(__file__).parent / "views"
 ICON = ROOT / "assets" / "icon.png"  # served by the app itself (a :material: icon would come from a font CDN)
