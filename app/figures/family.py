@@ -1,0 +1,68 @@
+"""The margin family side by side: class 1's decision boundary in the (theta1, theta2) plane (the
+ArcFace paper's comparison) and the margin inside the wedge against theta12. Pure functions:
+arrays in degrees in, go.Figure out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures.style import CURVE_HEIGHT, MARGIN_COLOR, SOFTMAX_COLOR, base_layout
+
+# The legend sits under the plot, never over the curves (a phone's narrow chart).
+LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.2, "yanchor": "top", "font": {"size": 15}}
+DEGREE_AXIS = {"range": [0, 180], "dtick": 30, "ticksuffix": "°"}
+LINE_WIDTH = 3
+
+
+def _member_traces(figure: go.Figure, x, curves: Mapping[str, tuple[str, np.ndarray]]) -> None:
+    """One line per member: curves maps its legend label to (colour, y values)."""
+    for label, (color, values) in curves.items():
+        figure.add_scatter(
+            x=np.asarray(x, np.float32), y=np.asarray(values, np.float32), name=label, mode="lines",
+            line={"color": color, "width": LINE_WIDTH}, connectgaps=False,
+        )  # fmt: skip
+
+
+def angle_plane_figure(theta1_deg, curves: Mapping[str, tuple[str, np.ndarray]], height: int = CURVE_HEIGHT):
+    """Class 1's boundary per member: theta2 (degrees) against theta1 (degrees), softmax's diagonal
+    dashed. curves maps a legend label to (colour, theta2 array, NaN where there is none)."""
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[0, 180], y=[0, 180], name="softmax θ1 = θ2", mode="lines",
+        line={"color": SOFTMAX_COLOR, "width": LINE_WIDTH, "dash": "dash"},
+    )  # fmt: skip
+    _member_traces(figure, theta1_deg, curves)
+    figure.add_annotation(
+        x=20, y=165, text="class 1 wins above its line", showarrow=False, xanchor="left", font={"size": 15}
+    )
+    figure.update_layout(
+        **base_layout(height, title={"text": "Decision boundaries in the (θ1, θ2) plane", "x": 0.02},
+                      legend=LEGEND_BELOW, margin={"l": 70, "r": 20, "t": 50, "b": 50}),
+        xaxis={"title": "θ1: angle of x to W1", **DEGREE_AXIS},
+        yaxis={"title": "θ2: angle of x to W2", **DEGREE_AXIS},
+        uirevision="family-plane",  # new parameters keep the user's zoom
+    )  # fmt: skip
+    return figure
+
+
+def wedge_margin_figure(theta12_deg, curves: Mapping[str, tuple[str, np.ndarray]], height: int = CURVE_HEIGHT):
+    """The margin inside the wedge (degrees) against theta12 (degrees) per member; the grey diagonal
+    is the whole wedge. curves maps a legend label to (colour, margin array)."""
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[0, 180], y=[0, 180], name="the whole wedge", mode="lines",
+        line={"color": MARGIN_COLOR, "width": LINE_WIDTH, "dash": "dot"},
+    )  # fmt: skip
+    _member_traces(figure, theta12_deg, curves)
+    top = max([60.0, *(float(np.nanmax(values)) for _, values in curves.values() if np.any(np.isfinite(values)))])
+    figure.update_layout(
+        **base_layout(height, title={"text": "Margin inside the wedge, two classes", "x": 0.02},
+                      legend=LEGEND_BELOW, margin={"l": 70, "r": 20, "t": 50, "b": 50}),
+        xaxis={"title": "θ12: angle between W1 and W2", **DEGREE_AXIS},
+        yaxis={"title": "margin", "range": [0, min(180.0, 1.1 * top)], "ticksuffix": "°"},
+        uirevision="family-wedge",
+    )  # fmt: skip
+    return figure
