@@ -23,7 +23,9 @@ from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, Margin,
 PAGE = "family"  # URL path of the page
 CHECK_ANGLES = (30, 60, 90, 120, 150)  # degrees: margin-family.md's check values are at these theta12
 PLANE_ANGLES = np.linspace(0.0, 180.0, 721)  # theta1 (degrees) of the (theta1, theta2) plane, 0.25 deg apart
-WEDGE_ANGLES = np.arange(2.0, 181.0, 2.0)  # theta12 (degrees); every check angle is one of them
+# theta12 (degrees), every check angle among them. Each point is one wedge_margin call (two
+# bisections, a few ms): 60 points keep a slider's redraw near half a second.
+WEDGE_ANGLES = np.arange(3.0, 181.0, 3.0)
 WHOLE = 1e-9  # radians: a margin this close to theta12 is the whole wedge
 
 S_LOW, S_HIGH = 1.0, 128.0  # the scale of the normalised members (papers use 30..64)
