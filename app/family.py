@@ -121,6 +121,12 @@ def shown_keys(values: Mapping) -> list[str]:
     return [member.key for member in FAMILY if values[member.key]]
 
 
+def member_curves(values: Mapping, compute) -> dict[str, tuple[str, np.ndarray]]:
+    """legend label -> (colour, compute(member, ratio)) for every shown member; ratio = |W1| / |W2|."""
+    ratio = values[LS_RATIO.key]
+    return {label(key, values): (BY_KEY[key].color, compute(build(key, values), ratio)) for key in shown_keys(values)}
+
+
 def plane_boundary(member: Margin, ratio: float) -> np.ndarray:
     """theta2 (degrees) on class 1's boundary at every PLANE_ANGLES theta1; NaN where there is none."""
     return np.degrees(angle_plane_boundary(np.radians(PLANE_ANGLES), member, norm_ratio=ratio))

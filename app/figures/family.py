@@ -10,11 +10,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.style import CURVE_HEIGHT, MARGIN_COLOR, SOFTMAX_COLOR, base_layout
+from app.figures.training import NARROW_BELOW
 
 # The legend sits under the plot, never over the curves (a phone's narrow chart).
 LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.2, "yanchor": "top", "font": {"size": 15}}
 DEGREE_AXIS = {"range": [0, 180], "dtick": 30, "ticksuffix": "°"}
 LINE_WIDTH = 3
+NARROW_TICKS = {"xaxis": {"dtick": 60}, "yaxis": {"dtick": 60}}  # a phone: seven labels of "150°" would touch
+
+
+def _narrow(height: int) -> dict:
+    """layout.meta for live_chart.js: under NARROW_BELOW px wide, one tick every 60 degrees."""
+    return {"narrow": {"below": NARROW_BELOW, "height": height, "layout": NARROW_TICKS}}
 
 
 def _member_traces(figure: go.Figure, x, curves: Mapping[str, tuple[str, np.ndarray]]) -> None:
@@ -35,15 +42,17 @@ def angle_plane_figure(theta1_deg, curves: Mapping[str, tuple[str, np.ndarray]],
         line={"color": SOFTMAX_COLOR, "width": LINE_WIDTH, "dash": "dash"},
     )  # fmt: skip
     _member_traces(figure, theta1_deg, curves)
-    figure.add_annotation(
-        x=20, y=165, text="class 1 wins above its line", showarrow=False, xanchor="left", font={"size": 15}
-    )
+    figure.add_annotation(  # below the diagonal, where no member's line runs
+        x=178, y=8, text="class 1's criterion holds above its line", showarrow=False, xanchor="right",
+        yanchor="bottom", font={"size": 15},
+    )  # fmt: skip
     figure.update_layout(
         **base_layout(height, title={"text": "Decision boundaries in the (θ1, θ2) plane", "x": 0.02},
                       legend=LEGEND_BELOW, margin={"l": 70, "r": 20, "t": 50, "b": 50}),
         xaxis={"title": "θ1: angle of x to W1", **DEGREE_AXIS},
         yaxis={"title": "θ2: angle of x to W2", **DEGREE_AXIS},
         uirevision="family-plane",  # new parameters keep the user's zoom
+        meta=_narrow(height),
     )  # fmt: skip
     return figure
 
@@ -64,5 +73,6 @@ def wedge_margin_figure(theta12_deg, curves: Mapping[str, tuple[str, np.ndarray]
         xaxis={"title": "θ12: angle between W1 and W2", **DEGREE_AXIS},
         yaxis={"title": "margin", "range": [0, min(180.0, 1.1 * top)], "ticksuffix": "°"},
         uirevision="family-wedge",
+        meta=_narrow(height),
     )  # fmt: skip
     return figure

@@ -15,12 +15,12 @@ from app.live_chart import live_chart
 from lsoftmax.margins import margin_from_params
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-# The members' control boxes sit in a row that wraps: five where they fit, fewer (a phone: one) where not.
+# The members' control boxes sit in a row that wraps: five where they fit, fewer (a phone: two) where not.
 CONTROLS_CSS = """
 <style>
-.st-key-family-controls [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.75rem; }
+.st-key-family-controls [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
 .st-key-family-controls [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
-  flex: 1 1 11rem !important; min-width: min(11rem, 100%) !important;
+  flex: 1 1 10rem !important; min-width: min(10rem, 100%) !important;
 }
 </style>
 """
@@ -50,9 +50,8 @@ def controls() -> dict:
     return values
 
 
-def as_cache_key(key: str, values: dict) -> tuple:
+def cache_key(member) -> tuple:
     """(library name, its params as a sorted tuple): a member in plain values, for st.cache_data."""
-    member = family.build(key, values)
     return member.name, tuple(sorted(member.params().items()))
 
 
@@ -68,13 +67,14 @@ def cached_wedge(name: str, params: tuple, ratio: float, angles: tuple):
     return family.wedge_margins(margin_from_params(name, dict(params)), ratio, angles)
 
 
-def curves(values: dict, compute, *args) -> dict:
-    """legend label -> (colour, compute(member..., ratio, *args)) for every shown member."""
-    ratio = values[family.LS_RATIO.key]
-    return {
-        family.label(key, values): (family.BY_KEY[key].color, compute(*as_cache_key(key, values), ratio, *args))
-        for key in family.shown_keys(values)
-    }
+def plane_curves(values: dict) -> dict:
+    """Every shown member's boundary in the (theta1, theta2) plane, cached per member."""
+    return family.member_curves(values, lambda member, ratio: cached_plane(*cache_key(member), ratio))
+
+
+def wedge_curves(values: dict, angles) -> dict:
+    """Every shown member's margin inside the wedge at angles (degrees), cached per member."""
+    return family.member_curves(values, lambda member, ratio: cached_wedge(*cache_key(member), ratio, tuple(angles)))
 
 
 def check_table(values: dict) -> None:
@@ -82,7 +82,7 @@ def check_table(values: dict) -> None:
     angles = family.CHECK_ANGLES
     rows = {
         label: [family.check_cell(margin, angle) for margin, angle in zip(margins, angles, strict=True)]
-        for label, (_, margins) in curves(values, cached_wedge, angles).items()
+        for label, (_, margins) in wedge_curves(values, angles).items()
     }
     st.subheader("Margin inside the wedge, in degrees")
     if not rows:
@@ -103,12 +103,12 @@ else:  # keyed: the page CSS puts the second figure under the first where the ro
     plane, wedge = st.container(key="figure-row").columns(2, gap="medium")
 with plane:
     live_chart(
-        angle_plane_figure(family.PLANE_ANGLES, curves(values, cached_plane)),
+        angle_plane_figure(family.PLANE_ANGLES, plane_curves(values)),
         key="family-plane", height=CURVE_HEIGHT, config=png_export_config("lsoftmax-family-plane"),
     )  # fmt: skip
 with wedge:
     live_chart(
-        wedge_margin_figure(family.WEDGE_ANGLES, curves(values, cached_wedge, tuple(family.WEDGE_ANGLES))),
+        wedge_margin_figure(family.WEDGE_ANGLES, wedge_curves(values, family.WEDGE_ANGLES)),
         key="family-wedge", height=CURVE_HEIGHT, config=png_export_config("lsoftmax-family-wedge"),
     )  # fmt: skip
 check_table(values)
