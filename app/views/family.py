@@ -43,8 +43,9 @@ def controls() -> dict:
             with column.container(border=True):
                 values.update(member_controls(member))
     st.caption(
-        "s, the scale of CosFace, ArcFace and the combined margin, multiplies every logit of a normalised "
-        "member alike, so it cancels here: it changes how hard training pushes, never where a boundary lies. "
+        "**s moves no boundary.** The scale of CosFace, ArcFace and the combined margin multiplies every logit "
+        "of a normalised member alike, so it cancels here: it changes how hard training pushes, never where a "
+        "boundary lies. "
         "|W1| / |W2| counts for L-Softmax only: A-Softmax and its successors normalise W."
     )
     return values

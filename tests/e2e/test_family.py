@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LIVE_CHART, assert_no_exception, screenshot, wait_ready
+from tests.e2e.test_layout import CLIPPED, assert_chart_text
 
 CHARTS_DRAWN = f"() => [...document.querySelectorAll('{LIVE_CHART}')].filter((c) => c.querySelector('g.trace')).length"
 LEGEND = f"(n) => [...document.querySelectorAll('{LIVE_CHART}')[n].querySelectorAll('.legendtext')]" + (
@@ -68,6 +69,8 @@ def test_a_slider_moves_its_member_and_the_link(page, app_url, viewport):
     expect(table_row(page, "CosFace m = 0.35")).to_contain_text("40.975")
     assert page.evaluate(LEGEND, 0)[0] == "softmax θ1 = θ2"
     screenshot(page, f"family-{viewport[0]}x{viewport[1]}")
+    assert page.evaluate(CLIPPED) == []
+    assert_chart_text(page, 14)
     nudge(page, "ls_m")  # m = 3: (3 - 1)/(3 + 1) * 90 = 45
     expect(table_row(page, "L-Softmax m = 3")).to_contain_text("45.000", timeout=20_000)
     expect(page).to_have_url(re.compile(r"/family\?(.*&)?ls_m=3"))
@@ -109,10 +112,7 @@ def test_presenter_mode_shows_the_controls_and_big_charts(page, app_url, viewpor
     expect(page.locator(".st-key-ls_m input[type='range']")).to_be_visible()  # the controls are on the page
     chart = page.locator(LIVE_CHART).first.bounding_box()
     assert chart["width"] >= 0.6 * viewport[0], chart
-    sizes = page.evaluate(
-        f"() => [...document.querySelectorAll('{LIVE_CHART} svg.main-svg text')]"
-        ".filter((t) => t.textContent.trim()).map((t) => parseFloat(getComputedStyle(t).fontSize))"
-    )
-    assert sizes and min(sizes) >= 18 - 0.01, sorted(sizes)[:5]
+    assert page.evaluate(CLIPPED) == []
+    assert_chart_text(page, 18)
     assert_no_exception(page)
     assert errors == []
