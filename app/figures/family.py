@@ -16,12 +16,13 @@ from app.figures.training import NARROW_BELOW
 LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.2, "yanchor": "top", "font": {"size": 15}}
 DEGREE_AXIS = {"range": [0, 180], "dtick": 30, "ticksuffix": "°"}
 LINE_WIDTH = 3
-NARROW_TICKS = {"xaxis": {"dtick": 60}, "yaxis": {"dtick": 60}}  # a phone: seven labels of "150°" would touch
 
 
-def _narrow(height: int) -> dict:
-    """layout.meta for live_chart.js: under NARROW_BELOW px wide, one tick every 60 degrees."""
-    return {"narrow": {"below": NARROW_BELOW, "height": height, "layout": NARROW_TICKS}}
+def _narrow(height: int, y_dtick: float = 60) -> dict:
+    """layout.meta for live_chart.js: under NARROW_BELOW px wide (a phone), where seven labels of
+    "150°" would touch, one x tick every 60 degrees and one y tick every y_dtick."""
+    ticks = {"xaxis": {"dtick": 60}, "yaxis": {"dtick": y_dtick}}
+    return {"narrow": {"below": NARROW_BELOW, "height": height, "layout": ticks}}
 
 
 def _member_traces(figure: go.Figure, x, curves: Mapping[str, tuple[str, np.ndarray]]) -> None:
@@ -43,7 +44,7 @@ def angle_plane_figure(theta1_deg, curves: Mapping[str, tuple[str, np.ndarray]],
     )  # fmt: skip
     _member_traces(figure, theta1_deg, curves)
     figure.add_annotation(  # below the diagonal, where no member's line runs
-        x=178, y=8, text="class 1's criterion holds above its line", showarrow=False, xanchor="right",
+        x=178, y=8, text="class 1's criterion<br>holds above its line", showarrow=False, xanchor="right",
         yanchor="bottom", font={"size": 15},
     )  # fmt: skip
     figure.update_layout(
@@ -73,6 +74,6 @@ def wedge_margin_figure(theta12_deg, curves: Mapping[str, tuple[str, np.ndarray]
         xaxis={"title": "θ12: angle between W1 and W2", **DEGREE_AXIS},
         yaxis={"title": "margin", "range": [0, min(180.0, 1.1 * top)], "ticksuffix": "°"},
         uirevision="family-wedge",
-        meta=_narrow(height),
+        meta=_narrow(height, y_dtick=30),
     )  # fmt: skip
     return figure

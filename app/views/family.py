@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import family, links, presenter, sharing
+from app import family, links, sharing
 from app.figures.family import angle_plane_figure, wedge_margin_figure
 from app.figures.gif import png_export_config
 from app.figures.style import CURVE_HEIGHT
@@ -15,12 +15,17 @@ from app.live_chart import live_chart
 from lsoftmax.margins import margin_from_params
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-# The members' control boxes sit in a row that wraps: five where they fit, fewer (a phone: two) where not.
+# The members' control boxes sit in a row that wraps: five where they fit, fewer (a phone: two) where
+# not. The two figures share a row where each gets 32rem (a wide projector), else one under the other.
 CONTROLS_CSS = """
 <style>
 .st-key-family-controls [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
 .st-key-family-controls [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
   flex: 1 1 10rem !important; min-width: min(10rem, 100%) !important;
+}
+.st-key-family-figures [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+.st-key-family-figures [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+  flex: 1 1 32rem !important; min-width: min(32rem, 100%) !important;
 }
 </style>
 """
@@ -98,10 +103,7 @@ def check_table(values: dict) -> None:
 st.title("The margin family")
 links.notice_invalid_params(family.PARAMS)
 values = controls()
-if presenter.enabled():
-    plane, wedge = st.container(), st.container()
-else:  # keyed: the page CSS puts the second figure under the first where the row is narrow
-    plane, wedge = st.container(key="figure-row").columns(2, gap="medium")
+plane, wedge = st.container(key="family-figures").columns(2, gap="medium")
 with plane:
     live_chart(
         angle_plane_figure(family.PLANE_ANGLES, plane_curves(values)),
