@@ -55,10 +55,12 @@ class FamilyMember:
 
     @property
     def key(self) -> str:
+        """Its short name on the page and in the URL (the toggle's key), e.g. 'af'."""
         return self.shown.key
 
     @property
     def color(self) -> str:
+        """Its line colour on every page (style.MEMBER_COLORS)."""
         return MEMBER_COLORS[self.name]
 
 
