@@ -17,15 +17,13 @@ import numpy as np
 from app import links
 from app.explorer_controls import BINARY_M
 from app.figures.style import MEMBER_COLORS
-from lsoftmax.geometry import angle_plane_boundary, wedge_margin
+from lsoftmax.geometry import angle_plane_boundary, wedge_margins
 from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, Margin, SphereFace
 
 PAGE = "family"  # URL path of the page
 CHECK_ANGLES = (30, 60, 90, 120, 150)  # degrees: margin-family.md's check values are at these theta12
 PLANE_ANGLES = np.linspace(0.0, 180.0, 721)  # theta1 (degrees) of the (theta1, theta2) plane, 0.25 deg apart
-# theta12 (degrees), every check angle among them. Each point is one wedge_margin call (two
-# bisections, a few ms): 60 points keep a slider's redraw near half a second.
-WEDGE_ANGLES = np.arange(3.0, 181.0, 3.0)
+WEDGE_ANGLES = np.arange(0.5, 180.5, 0.5)  # theta12 (degrees), every check angle among them
 WHOLE = 1e-9  # radians: a margin this close to theta12 is the whole wedge
 
 S_LOW, S_HIGH = 1.0, 128.0  # the scale of the normalised members (papers use 30..64)
@@ -134,10 +132,9 @@ def plane_boundary(member: Margin, ratio: float) -> np.ndarray:
     return np.degrees(angle_plane_boundary(np.radians(PLANE_ANGLES), member, norm_ratio=ratio))
 
 
-def wedge_margins(member: Margin, ratio: float, theta12_deg) -> np.ndarray:
+def wedge_margins_deg(member: Margin, ratio: float, theta12_deg) -> np.ndarray:
     """The margin inside the wedge (degrees) at each theta12 (degrees); |W1| / |W2| = ratio."""
-    found = [wedge_margin(ratio, 1.0, math.radians(angle), member) for angle in np.asarray(theta12_deg, float)]
-    return np.degrees(found)
+    return np.degrees(wedge_margins(ratio, 1.0, np.radians(np.asarray(theta12_deg, float)), member))
 
 
 def check_cell(margin_deg: float, theta12_deg: float) -> str:

@@ -70,7 +70,7 @@ def cached_plane(name: str, params: tuple, ratio: float):
 @st.cache_data(max_entries=256, show_spinner=False)
 def cached_wedge(name: str, params: tuple, ratio: float, angles: tuple):
     """The margin inside the wedge (degrees) of one member at angles (degrees)."""
-    return family.wedge_margins(margin_from_params(name, dict(params)), ratio, angles)
+    return family.wedge_margins_deg(margin_from_params(name, dict(params)), ratio, angles)
 
 
 def plane_curves(values: dict) -> dict:

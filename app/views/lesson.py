@@ -193,7 +193,7 @@ def family_plane(query: dict):
 
 def family_wedge(query: dict):
     """The family page's margin inside the wedge against theta12 at a family preset's settings."""
-    margins = partial(family.wedge_margins, theta12_deg=family.WEDGE_ANGLES)
+    margins = partial(family.wedge_margins_deg, theta12_deg=family.WEDGE_ANGLES)
     curves = family.member_curves(family.values_from_query(query), margins)
     return wedge_margin_figure(family.WEDGE_ANGLES, curves, height=FIGURE_HEIGHT)
 
