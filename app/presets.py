@@ -18,6 +18,7 @@ PAGE_FILES = {
     "binary": "views/binary.py",
     "multiclass": "views/multiclass.py",
     "psi": "views/psi_curve.py",
+    "family": "views/family.py",
     "train": "views/train.py",
 }
 
@@ -96,5 +97,21 @@ PRESETS = {
         "Figure 2 live: spiral, compare m = 1,2,3,4", "train",
         TrainSettings(compare_ms=(1, 2, 3, 4)).to_query(),
         "Four models trained side by side on the same spiral: the feature wedges get thinner as m grows.",
+    ),
+    "family-why-normalise": Preset(
+        "Why A-Softmax normalises W", "family", {"ls_m": 4, "ls_r": 0.5, "cf": "false", "af": "false", "cm": "false"},
+        "L-Softmax with |W1| = |W2| / 2 against A-Softmax, both m = 4: only L-Softmax's boundary moves with the norms.",
+    ),
+    "family-cosface": Preset(
+        "CosFace: a margin in the cosine", "family", {"sf": "false", "af": "false", "cm": "false"},
+        "CosFace m = 0.35 against L-Softmax m = 2: CosFace's angular margin shrinks as the classes move apart.",
+    ),
+    "family-arcface": Preset(
+        "ArcFace: a margin in the angle", "family", {"sf": "false", "cm": "false"},
+        "ArcFace m = 0.5 rad (28.6°): the same margin between every pair of classes, beside L-Softmax and CosFace.",
+    ),
+    "family-combined": Preset(
+        "The combined margin", "family", {"sf": "false", "cf_m": 0.35, "cm_m3": 0.2},
+        "cos(m1 θ + m2) − m3 with (1, 0.3 rad, 0.2), beside L-Softmax, CosFace and ArcFace in the (θ1, θ2) plane.",
     ),
 }  # fmt: skip

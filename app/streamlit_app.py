@@ -35,6 +35,9 @@ navigation = st.navigation(
             st.Page(
                 PAGES / "psi_curve.py", title="psi and lambda (Figure 3)", icon=":material/show_chart:", url_path="psi"
             ),
+            st.Page(
+                PAGES / "family.py", title="The margin family", icon=":material/stacked_line_chart:", url_path="family"
+            ),
         ],
         "Train": [
             st.Page(PAGES / "train.py", title="Live training lab", icon=":material/model_training:", url_path="train"),

@@ -300,6 +300,13 @@ def _two_class_criteria(norm1, norm2, theta12, margin):
     theta12 = _check_theta12(theta12)
     margin = as_margin(margin, "m")
     scale1, scale2 = margin.class_scales(np.array([norm1, norm2]))
+    class1, class2 = _criteria(scale1, scale2, theta12, margin)
+    return float(scale1), float(scale2), theta12, class1, class2
+
+
+def _criteria(scale1, scale2, theta12, margin):
+    """Both classes' criteria as functions of phi (> 0 where the class's criterion holds);
+    theta12 a number, or an array of the shape phi will have (one wedge per element)."""
 
     def class1(phi):
         return scale1 * margin.target(np.clip(phi, 0.0, math.pi)) - scale2 * np.cos(theta12 - phi)
@@ -307,7 +314,7 @@ def _two_class_criteria(norm1, norm2, theta12, margin):
     def class2(phi):
         return scale2 * margin.target(np.clip(theta12 - phi, 0.0, math.pi)) - scale1 * np.cos(phi)
 
-    return float(scale1), float(scale2), theta12, class1, class2
+    return class1, class2
 
 
 def binary_boundaries(norm1, norm2, theta12, margin=None, m=None) -> BinaryBoundaries:
@@ -341,6 +348,29 @@ def wedge_margin(norm1, norm2, theta12, margin) -> float:
         elif criterion(np.array([theta12]))[0] > 0:
             claimed += theta12  # holds across the whole wedge
     return max(0.0, theta12 - claimed)
+
+
+def wedge_margins(norm1, norm2, theta12, margin) -> np.ndarray:
+    """wedge_margin at every angle of the array theta12 (radians, each in (0, pi]) at once: the
+    same criteria, one vectorised bisection per class instead of two per angle. Returns radians,
+    theta12's shape."""
+    norm1 = _check_positive("norm1", norm1)
+    norm2 = _check_positive("norm2", norm2)
+    theta12 = np.asarray(theta12, dtype=np.float64)
+    if not np.all(np.isfinite(theta12)) or np.any(theta12 <= 0) or np.any(theta12 > math.pi + 1e-12):
+        raise ValueError(f"theta12 must lie in (0, pi] radians, got {theta12!r}")
+    theta12 = np.minimum(theta12, math.pi)
+    margin = as_margin(margin, "m")
+    scale1, scale2 = margin.class_scales(np.array([norm1, norm2]))
+    class1, class2 = _criteria(scale1, scale2, theta12, margin)
+    start = np.zeros_like(theta12)
+    claimed = np.zeros_like(theta12)
+    for criterion in (class1, lambda phi: class2(theta12 - phi)):  # each decreasing from its own W
+        f_start, f_end = criterion(start), criterion(theta12)
+        root = _bisect_roots(criterion, start, theta12, iterations=80)  # meaningful where the sign changes
+        root = np.where(f_start == 0, 0.0, np.where(f_end == 0, theta12, root))
+        claimed += np.where(f_end > 0, theta12, np.where(f_start < 0, 0.0, root))  # everywhere / nowhere / up to root
+    return np.maximum(0.0, theta12 - claimed)
 
 
 def angle_plane_boundary(theta1, margin, norm_ratio: float = 1.0) -> np.ndarray:

@@ -19,6 +19,15 @@ CLASS_COLORS = (
     "#33BBEE",  # sky blue
     "#994F00",  # brown
 )
+# Each member of the margin family (lsoftmax.margins, by its name) has one colour on every page:
+# five class colours, so the checks above cover them too. Plain softmax is SOFTMAX_COLOR.
+MEMBER_COLORS = {
+    "LSoftmax": CLASS_COLORS[0],  # blue
+    "SphereFace": CLASS_COLORS[3],  # reddish purple
+    "CosFace": CLASS_COLORS[2],  # bluish green
+    "ArcFace": CLASS_COLORS[1],  # vermillion
+    "CombinedMargin": CLASS_COLORS[4],  # orange
+}
 MARGIN_COLOR = "#BDBDBD"  # directions no class claims (a light grey hatch)
 SOFTMAX_COLOR = "#111111"  # the plain softmax boundary
 # Probabilities are a quantity, not a class: a sequential lightness ramp (white -> slate) that

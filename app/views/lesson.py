@@ -1,4 +1,5 @@
-"""A guided lesson, from plain softmax to the margin, in eight steps bound to the URL (?step=3).
+"""A guided lesson, from plain softmax to the margin and on to L-Softmax's successors (A-Softmax,
+CosFace, ArcFace, the combined margin), one step at a time, bound to the URL (?step=3).
 
 Each step shows its text (assets/lessons/NN-name.md), a small static figure drawn by the
 explorers' own figure functions at the step's settings, and a link that opens exactly that
@@ -8,13 +9,15 @@ state in the explorer (a preset of app/presets.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from app import links, presenter
+from app import family, links, presenter
 from app.explorer_controls import binary_live, multiclass_live, psi_live
+from app.figures.family import angle_plane_figure, wedge_margin_figure
 from app.figures.geometry import plane_figure, sweep_figure
 from app.figures.psi import psi_figure, schedule_figure
 from app.figures.scenes import binary_view, multiclass_scene, psi_samples, schedule_samples
@@ -97,6 +100,34 @@ STEPS = (
         "plane",
         "At test time the plain argmax decides. Then why did the margin during training help?",
     ),
+    Step(
+        "A-Softmax: normalise W, and the norms stop mattering",
+        "09-sphereface.md",
+        "family-why-normalise",
+        "family-plane",
+        "Which class would a short W1 hurt under L-Softmax, and why does A-Softmax treat every class alike?",
+    ),
+    Step(
+        "CosFace: a margin in the cosine",
+        "10-cosface.md",
+        "family-cosface",
+        "family-wedge",
+        "Why does CosFace's angular margin shrink as two classes move apart, while L-Softmax's grows?",
+    ),
+    Step(
+        "ArcFace: a margin in the angle",
+        "11-arcface.md",
+        "family-arcface",
+        "family-wedge",
+        "ArcFace's margin is the same for every pair of classes. When is that better than a margin that grows?",
+    ),
+    Step(
+        "The combined margin: all three at once",
+        "12-combined.md",
+        "family-combined",
+        "family-plane",
+        "Which of m1, m2 and m3 would you set to reproduce SphereFace, CosFace or ArcFace alone?",
+    ),
 )
 STEP = links.Param("step", 1, 1, len(STEPS))
 HANDOUT = "handout"  # ?handout=1: every step on one printable page
@@ -154,7 +185,23 @@ def wedges(query: dict):
     return sweep_figure(scenes, [str(m) for m in margins], title=title).update_layout(height=FIGURE_HEIGHT + 140)
 
 
-FIGURES = {"plane": plane, "multiclass": multiclass, "psi": psi_curves, "schedule": schedule, "wedges": wedges}
+def family_plane(query: dict):
+    """The family page's (theta1, theta2) plane at a family preset's settings."""
+    curves = family.member_curves(family.values_from_query(query), family.plane_boundary)
+    return angle_plane_figure(family.PLANE_ANGLES, curves, height=FIGURE_HEIGHT)
+
+
+def family_wedge(query: dict):
+    """The family page's margin inside the wedge against theta12 at a family preset's settings."""
+    margins = partial(family.wedge_margins_deg, theta12_deg=family.WEDGE_ANGLES)
+    curves = family.member_curves(family.values_from_query(query), margins)
+    return wedge_margin_figure(family.WEDGE_ANGLES, curves, height=FIGURE_HEIGHT)
+
+
+FIGURES = {
+    "plane": plane, "multiclass": multiclass, "psi": psi_curves, "schedule": schedule, "wedges": wedges,
+    "family-plane": family_plane, "family-wedge": family_wedge,
+}  # fmt: skip
 
 
 def plane_live(query: dict) -> dict:
@@ -219,7 +266,7 @@ def explorer_link(preset) -> None:
 
 def handout() -> None:
     """Every step on one page, figure, text and a question for the class; print it from the browser."""
-    st.title("L-Softmax: a handout in eight steps")
+    st.title(f"L-Softmax and its successors: a handout in {len(STEPS)} steps")
     st.caption("Print this page from the browser (Ctrl+P / Cmd+P); each step keeps to one page.")
     st.html(PRINT_CSS)
     for index, step in enumerate(STEPS):
@@ -238,7 +285,7 @@ def handout() -> None:
 if st.query_params.get(HANDOUT) == "1":
     handout()
     st.stop()
-st.title("Guided lesson: from softmax to the margin")
+st.title("Guided lesson: from softmax to the margin family")
 st.link_button("Printable handout (all steps, with questions)", "lesson?handout=1", icon=":material/print:")
 links.notice_invalid_params((STEP,))
 number = navigation()

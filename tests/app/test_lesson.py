@@ -4,6 +4,7 @@ step shows the notice, and the figures show the numbers the text promises."""
 
 import json
 import math
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -11,15 +12,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.live_chart import unpack_message
-from lsoftmax.geometry import binary_boundaries
+from lsoftmax.geometry import binary_boundaries, wedge_margin
+from lsoftmax.margins import CombinedMargin, CosFace, SphereFace
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
 LESSONS = ROOT / "assets" / "lessons"
-STEP_COUNT = 8
+STEP_COUNT = 12
 TITLES = {  # step -> words its heading must contain
     1: "softmax", 2: "ψ", 3: "m = 2", 4: "norms", 5: "K classes", 6: "λ", 7: "Training", 8: "Test time",
+    9: "A-Softmax", 10: "CosFace", 11: "ArcFace", 12: "combined",
 }  # fmt: skip
+FAMILY_STEPS = (9, 10, 11, 12)  # L-Softmax's successors, on the family page
 
 
 def open_lesson(step=None) -> AppTest:
@@ -109,8 +113,8 @@ def test_next_is_disabled_on_the_last_step_and_the_picker_jumps():
     assert shown_step(at) == 5
 
 
-@pytest.mark.parametrize(("raw", "message"), [("99", "step=99 is outside 1..8"), ("abc", "step=abc is not a number"),
-                                              ("0", "step=0 is outside 1..8"), ("", "step is empty")])  # fmt: skip
+@pytest.mark.parametrize(("raw", "message"), [("99", "step=99 is outside 1..12"), ("abc", "step=abc is not a number"),
+                                              ("0", "step=0 is outside 1..12"), ("", "step is empty")])  # fmt: skip
 def test_a_bad_step_shows_the_notice_and_opens_step_one(raw, message):
     at = open_lesson(raw)
     assert not at.exception
@@ -152,6 +156,13 @@ def test_explorer_link_carries_the_same_settings_as_the_figure(step):
         title = spec["layout"]["title"]["text"]
         assert f"m = {query['m']}," in title and f"θ12 = {query['t12']}°" in title
         assert page_path == "binary"
+    if step in FAMILY_STEPS:  # the family page: the figure draws exactly the members the link shows
+        assert page_path == "family"
+        names = [trace["name"] for trace in step_spec(at)["data"][1:]]
+        hidden = [key for key in ("ls", "sf", "cf", "af", "cm") if query.get(key) == "false"]
+        assert len(names) == 5 - len(hidden) and hidden
+        starts = {"ls": "L-Softmax", "sf": "A-Softmax", "cf": "CosFace", "af": "ArcFace", "cm": "combined"}
+        assert not any(name.startswith(starts[key]) for key in hidden for name in names)
 
 
 def test_the_numbers_of_step_four_match_the_library():
@@ -173,3 +184,33 @@ def test_lesson_markdown_has_balanced_math():
     for path in LESSONS.glob("*.md"):
         text = path.read_text()
         assert text.count("$") % 2 == 0, path.name
+
+
+def quoted_degrees(text: str) -> list[float]:
+    """Every 'N^\\circ' the markdown quotes, as numbers."""
+    return [float(number) for number in re.findall(r"(\d+(?:\.\d+)?)\^\\circ", text)]
+
+
+def test_the_numbers_of_step_nine_match_the_library():
+    """|W1| = |W2| / 2, m = 4, 90 degrees: L-Softmax's class 1 claims ~15, class 2 ~20; A-Softmax 18 each."""
+    text = (LESSONS / "09-sphereface.md").read_text()
+    lsoftmax = binary_boundaries(0.5, 1.0, math.radians(90), 4)
+    sphereface = binary_boundaries(0.5, 1.0, math.radians(90), SphereFace(4))
+    assert abs(math.degrees(lsoftmax.class1) - 15) < 0.5 and abs(90 - math.degrees(lsoftmax.class2) - 20) < 0.5
+    assert math.degrees(sphereface.class1) == pytest.approx(18) == 90 - math.degrees(sphereface.class2)
+    assert math.degrees(math.acos(0.5 * 1)) == pytest.approx(60)  # 0.5 psi(0) = cos(theta2)
+    assert quoted_degrees(text) == [60, 90, 15, 20, 18]
+
+
+def test_the_numbers_of_steps_ten_to_twelve_are_the_docs_check_values():
+    """margin-family.md section 2, rounded as the text quotes them."""
+    assert quoted_degrees((LESSONS / "10-cosface.md").read_text()) == [49, 41, 60, 29, 90, 21, 150]
+    # CosFace 0.35: 40.975 at 60, 28.658 at 90, 20.876 at 150; the whole wedge up to ~49 degrees
+    cosface = CosFace(0.35)
+    assert math.degrees(wedge_margin(1, 1, math.radians(48), cosface)) == pytest.approx(48)
+    assert math.degrees(wedge_margin(1, 1, math.radians(50), cosface)) < 50
+    assert quoted_degrees((LESSONS / "11-arcface.md").read_text()) == [28.6, 28.6, 28.6]
+    assert math.degrees(0.5) == pytest.approx(28.6, abs=0.05)
+    assert quoted_degrees((LESSONS / "12-combined.md").read_text()) == [36, 60, 29, 150, 28.6]
+    combined = CombinedMargin(1.0, 0.3, 0.2)  # the doc: 35.638 at 60, 28.739 at 150
+    assert [round(math.degrees(wedge_margin(1, 1, math.radians(a), combined))) for a in (60, 150)] == [36, 29]

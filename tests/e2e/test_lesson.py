@@ -1,6 +1,7 @@
 """The guided lesson in a real browser: Next moves and writes ?step=, the explorer link opens the
-exact state on the target page, a bad step shows the notice, and the binary page's GIF download
-delivers an animated GIF. Saves the README screenshot lesson.png."""
+exact state on the target page (the binary page, the family page for L-Softmax's successors), a
+bad step shows the notice, and the binary page's GIF download delivers an animated GIF. Saves the
+README screenshot lesson.png."""
 
 import re
 from pathlib import Path
@@ -63,9 +64,31 @@ def test_a_deep_link_opens_its_step_and_a_bad_one_warns(page, app_url):
     expect(heading(page)).to_contain_text("6. λ annealing")
     page.goto(f"{app_url}/lesson?step=99")
     wait_ready(page)
-    expect(page.get_by_text("step=99 is outside 1..8")).to_be_visible()
+    expect(page.get_by_text("step=99 is outside 1..12")).to_be_visible()
     expect(heading(page)).to_contain_text("1. Plain softmax")
     assert_no_exception(page)
+
+
+def test_a_successor_step_opens_its_state_on_the_family_page(page, app_url):
+    page.goto(f"{app_url}/lesson?step=11")
+    wait_ready(page, timeout=90_000)
+    expect(heading(page)).to_contain_text("11. ArcFace")
+    legend = page.locator(".js-plotly-plot .legendtext")
+    expect(legend.filter(has_text="ArcFace m = 28.6°")).to_have_count(1)
+    expect(legend.filter(has_text="A-Softmax")).to_have_count(0)  # the step hides what it does not discuss
+    assert_no_exception(page)
+    screenshot(page, "lesson-arcface")
+
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name=re.compile("Open this in the explorer")).click()
+    explorer = opened.value
+    expect(explorer).to_have_url(re.compile(r"/family\?sf=false&cm=false"), timeout=20_000)
+    wait_ready(explorer, timeout=90_000)
+    arcface = explorer.locator('[data-testid="stTable"] tr').filter(has_text="ArcFace m = 28.6°")
+    expect(arcface).to_contain_text("28.648")
+    expect(explorer.locator('[data-testid="stTable"] tr').filter(has_text="A-Softmax")).to_have_count(0)
+    assert_no_exception(explorer)
+    explorer.close()
 
 
 def test_the_binary_page_downloads_the_m_sweep_gif(page, app_url):
