@@ -139,8 +139,9 @@ const KINDS = {
       else if (key === "norm") values.norms[values.pick - 1] = value;
       else values[key] = value;
     },
-    settled: (values) => {
-      const result = { m: values.m };
+    settled: (values, controls) => {
+      const result = {}; // the member's parameters, then every vector
+      for (const { key } of controls) if (!["pick", "angle", "norm"].includes(key)) result[key] = values[key];
       values.angles.forEach((angle, j) => {
         result[`a${j + 1}`] = angle;
         result[`n${j + 1}`] = values.norms[j];
