@@ -227,6 +227,17 @@ def chosen_members(choices: dict[str, MemberChoice], overlays: dict[str, MemberC
     return choice.margin(values), other.margin(values), (choice.describe(values), other.describe(values))
 
 
+def binary_title(labels, norm1: float, norm2: float, member: Margin) -> str:
+    """The two-class plane's title: the members, and the norms where they count (scenes.js binaryTitle)."""
+    members = " vs ".join(labels)
+    return members if member.normalises_weight else f"{members}, |W1| = {norm1:g}, |W2| = {norm2:g}"
+
+
+def multiclass_title(k: int, labels) -> str:
+    """The K-class plane's title (scenes.js multiclassScene writes the same)."""
+    return f"K = {k}, {' vs '.join(labels)}"
+
+
 def member_controls(choices: dict[str, MemberChoice], overlays: dict[str, MemberChoice]) -> dict:
     """The sidebar's member picker and its parameters, then the member drawn over it (if any) and
     its parameters: URL key -> value."""

@@ -114,7 +114,7 @@ export function binaryScene(values, constants) {
   });
 }
 
-// The binary plane's title (app.views.binary.plane_title): the members, and the norms where they count.
+// The binary plane's title (app.explorer_controls.binary_title): the members, and the norms where they count.
 export function binaryTitle(members, norm1, norm2, member) {
   return TARGETS[member.name].normalised ? members : `${members}, |W1| = ${formatG(norm1)}, |W2| = ${formatG(norm2)}`;
 }

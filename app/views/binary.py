@@ -20,6 +20,7 @@ from app.explorer_controls import (
     X_ANGLE,
     X_NORM,
     binary_live,
+    binary_title,
     chosen_members,
     member_choices,
     member_controls,
@@ -78,13 +79,6 @@ def plane_live(values, locked: bool) -> dict:
         {"m": values["m"], "t12": values["theta12"], "n1": values["norm1"], "n2": values["norm2"], "lock": locked,
          "xa": values["x_angle"], "xn": values["x_norm"], "field": values["field"], **values["members"]}
     )  # fmt: skip
-
-
-def plane_title(members: str, values, member) -> str:
-    """The members, and the norms where they count (scenes.js binaryTitle writes the same)."""
-    if member.normalises_weight:
-        return members
-    return f"{members}, |W1| = {values['norm1']:g}, |W2| = {values['norm2']:g}"
 
 
 def settle(values: dict) -> None:
@@ -241,7 +235,7 @@ if presenter.enabled():
     plot, numbers = st.container(), st.container()
 else:  # keyed: the page CSS wraps the numbers below the figure where the row is narrow
     plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
-title = plane_title(" vs ".join(labels), values, member)
+title = binary_title(labels, values["norm1"], values["norm2"], member)
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
         plane_figure(scene, title), key="plane", height=PLANE_HEIGHT, config=png_export_config("lsoftmax-two-classes"),

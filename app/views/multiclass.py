@@ -20,6 +20,7 @@ from app.explorer_controls import (
     member_controls,
     member_params,
     multiclass_live,
+    multiclass_title,
     overlay_choices,
 )
 from app.figures.geometry import plane_figure
@@ -186,7 +187,7 @@ else:  # keyed: the page CSS wraps the numbers below the figure where the row is
     plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
-        plane_figure(scene, f"K = {k}, {' vs '.join(labels)}"),
+        plane_figure(scene, multiclass_title(k, labels)),
         key="plane",
         height=PLANE_HEIGHT,
         config=png_export_config("lsoftmax-k-classes"),
