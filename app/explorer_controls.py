@@ -52,7 +52,7 @@ def binary_controls(locked: bool, sample: bool = True, choice: MemberChoice | No
     norms = [Control(NORM1, "|W1|" if not locked else "|W1| = |W2|", 0.1)]
     if not locked:
         norms.append(Control(NORM2, "|W2|", 0.1))
-    choice = choice or member_choices(BINARY_M)["lsoftmax"]
+    choice = choice or member_choices(BINARY_M)[MEMBER.default]
     controls = [*choice.controls(), Control(THETA12, "θ12", 1, "°"), *norms]
     return controls + [Control(X_ANGLE, "x angle", 1, "°")] if sample else controls
 
@@ -175,29 +175,23 @@ SUMMARIES = (  # the members in member_choices' order
 
 
 def member_choices(integer_m: links.Param) -> dict[str, MemberChoice]:
-    """URL value -> member, for a page whose integer m is integer_m."""
-    return {
-        "lsoftmax": MemberChoice("L-Softmax", "LSoftmax", (MemberField("m", integer_m, 1, "margin m"),), SUMMARIES[0]),
-        "sphereface": MemberChoice(
-            "A-Softmax", "SphereFace", (MemberField("m", integer_m, 1, "margin m"),), SUMMARIES[1]
-        ),
-        "cosface": MemberChoice(
-            "CosFace", "CosFace", (MemberField("m", COS_M, 0.01, "margin m (cosine)"),), SUMMARIES[2]
-        ),
-        "arcface": MemberChoice(
-            "ArcFace", "ArcFace", (MemberField("m", ARC_M, 0.1, "margin m (°)", "°"),), SUMMARIES[3]
-        ),
-        "combined": MemberChoice(
+    """Label -> member, for a page whose integer m is integer_m. The label is also the URL value
+    (a bound radio writes its shown option into the URL), e.g. ?loss=ArcFace."""
+    members = (
+        MemberChoice("L-Softmax", "LSoftmax", (MemberField("m", integer_m, 1, "margin m"),), SUMMARIES[0]),
+        MemberChoice("A-Softmax", "SphereFace", (MemberField("m", integer_m, 1, "margin m"),), SUMMARIES[1]),
+        MemberChoice("CosFace", "CosFace", (MemberField("m", COS_M, 0.01, "margin m (cosine)"),), SUMMARIES[2]),
+        MemberChoice("ArcFace", "ArcFace", (MemberField("m", ARC_M, 0.1, "margin m (°)", "°"),), SUMMARIES[3]),
+        MemberChoice(
             "combined",
             "CombinedMargin",
-            (
-                MemberField("m1", COMBINED_M1, 0.05, "m1 (multiplies θ)"),
-                MemberField("m2", COMBINED_M2, 0.1, "m2 (°, added to θ)", "°"),
-                MemberField("m3", COMBINED_M3, 0.01, "m3 (cosine)"),
-            ),
+            (MemberField("m1", COMBINED_M1, 0.05, "m1 (multiplies θ)"),
+             MemberField("m2", COMBINED_M2, 0.1, "m2 (°, added to θ)", "°"),
+             MemberField("m3", COMBINED_M3, 0.01, "m3 (cosine)")),
             SUMMARIES[4],
-        ),  # fmt: skip
-    }
+        ),
+    )  # fmt: skip
+    return {member.label: member for member in members}
 
 
 def overlay_choices(integer_m: links.Param) -> dict[str, MemberChoice]:
@@ -205,7 +199,7 @@ def overlay_choices(integer_m: links.Param) -> dict[str, MemberChoice]:
     return {key: choice.prefixed(OVERLAY_PREFIX) for key, choice in member_choices(integer_m).items()}
 
 
-MEMBER = links.Param("loss", "lsoftmax", options=tuple(member_choices(BINARY_M)))  # the member a page draws
+MEMBER = links.Param("loss", "L-Softmax", options=tuple(member_choices(BINARY_M)))  # the member a page draws
 VERSUS = links.Param("vs", NO_OVERLAY, options=(NO_OVERLAY, *MEMBER.options))  # the member drawn over it
 
 
@@ -241,10 +235,9 @@ def multiclass_title(k: int, labels) -> str:
 def member_controls(choices: dict[str, MemberChoice], overlays: dict[str, MemberChoice]) -> dict:
     """The sidebar's member picker and its parameters, then the member drawn over it (if any) and
     its parameters: URL key -> value."""
-    values = {MEMBER.key: links.choice(MEMBER, "loss", format_func=lambda key: choices[key].label)}
+    values = {MEMBER.key: links.choice(MEMBER, "loss")}
     values |= choices[values[MEMBER.key]].sliders()
-    names = {NO_OVERLAY: "nothing", **{key: choice.label for key, choice in choices.items()}}
-    values[VERSUS.key] = links.choice(VERSUS, "draw over it", format_func=names.get)
+    values[VERSUS.key] = links.choice(VERSUS, "draw another over it")
     if values[VERSUS.key] != NO_OVERLAY:
-        values |= overlays[values[VERSUS.key]].sliders(prefix=f"{names[values[VERSUS.key]]} ")
+        values |= overlays[values[VERSUS.key]].sliders(prefix=f"{values[VERSUS.key]} ")
     return values

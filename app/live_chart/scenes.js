@@ -56,9 +56,9 @@ function markPoints(marks, step) {
 
 // The member a chart's values choose: choices[values[picker]] (the spec of
 // app.explorer_controls.MemberChoice) with each field's shown value times its factor (degrees to
-// radians), and its label as MemberChoice.describe writes it. No picker value: L-Softmax.
+// radians), and its label as MemberChoice.describe writes it.
 export function memberOf(values, choices, picker) {
-  const choice = choices[values[picker] || "lsoftmax"];
+  const choice = choices[values[picker]];
   const member = { name: choice.name };
   const shown = choice.fields.map(([name, key, factor, unit]) => {
     member[name] = values[key] * factor;

@@ -134,7 +134,7 @@ def sample_scale(members: dict) -> None:
 
 def display_controls(values: dict, member_key: str) -> None:
     """The field and the sweep, which L-Softmax has (its probability field, its m = 1 … 8 sweep)."""
-    if member_key == "lsoftmax":
+    if CHOICES[member_key].name == "LSoftmax":
         values["field"] = links.choice(FIELD, "background: P(class 1) under")
         values["sweep"] = links.checkbox(SWEEP, "show the m-sweep animation")
     else:
@@ -210,7 +210,7 @@ def sample_numbers(view, values) -> None:
 
 def gif_button(plot, values) -> None:
     """The m = 1 … 8 sweep as a GIF, for L-Softmax (the sweep is its m)."""
-    if values["members"][MEMBER.key] != "lsoftmax":
+    if CHOICES[values["members"][MEMBER.key]].name != "LSoftmax":
         return
     plot.download_button(
         "Download GIF of the m sweep (m = 1 … 8)",

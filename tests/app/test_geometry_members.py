@@ -41,13 +41,13 @@ def traces(at, meta: str) -> list[dict]:
 
 # margin-family.md section 2, brute force over 2,000,001 directions (degrees), equal norms.
 CHECK_VALUES = [
-    ({"loss": "lsoftmax", "m": "2"}, 120, 40.000),
-    ({"loss": "sphereface", "m": "4"}, 150, 90.000),
-    ({"loss": "cosface", "cm": "0.35"}, 60, 40.975),
-    ({"loss": "cosface", "cm": "0.35"}, 150, 20.876),
-    ({"loss": "cosface", "cm": "0.35"}, 30, 30.000),  # the whole wedge
-    ({"loss": "arcface", "am": repr(HALF_RADIAN_DEG)}, 30, 28.648),
-    ({"loss": "arcface", "am": repr(HALF_RADIAN_DEG)}, 150, 28.648),
+    ({"loss": "L-Softmax", "m": "2"}, 120, 40.000),
+    ({"loss": "A-Softmax", "m": "4"}, 150, 90.000),
+    ({"loss": "CosFace", "cm": "0.35"}, 60, 40.975),
+    ({"loss": "CosFace", "cm": "0.35"}, 150, 20.876),
+    ({"loss": "CosFace", "cm": "0.35"}, 30, 30.000),  # the whole wedge
+    ({"loss": "ArcFace", "am": repr(HALF_RADIAN_DEG)}, 30, 28.648),
+    ({"loss": "ArcFace", "am": repr(HALF_RADIAN_DEG)}, 150, 28.648),
     ({"loss": "combined", "m1": "1", "m2": repr(COMBINED_M2_DEG), "m3": "0.2"}, 90, 31.463),
     ({"loss": "combined", "m1": "1", "m2": repr(COMBINED_M2_DEG), "m3": "0.2"}, 30, 30.000),
 ]
@@ -64,7 +64,7 @@ def test_each_members_margin_matches_the_docs_check_values(query, theta12, expec
 
 def test_a_softmax_ignores_the_norms_that_move_l_softmax():
     query = {"lock": "false", "n1": "3", "n2": "1.5", "t12": "120"}
-    lsoftmax, sphereface = run("binary", query), run("binary", {**query, "loss": "sphereface"})
+    lsoftmax, sphereface = run("binary", query), run("binary", {**query, "loss": "A-Softmax"})
     assert metrics(sphereface)["Margin (measured)"] == "72.00°" == metrics(sphereface)["Closed form (m−1)/(m+1)·θ12"]
     assert metrics(lsoftmax)["Margin (measured)"] != "72.00°"
     assert "|W1| = 3" in payload(lsoftmax)["figure"]["layout"]["title"]["text"]
@@ -73,7 +73,7 @@ def test_a_softmax_ignores_the_norms_that_move_l_softmax():
 
 @pytest.mark.parametrize(
     ("member", "key", "value", "margin"),
-    [("cosface", "cm", 0.2, CosFace(0.2)), ("arcface", "am", 40.0, ArcFace(math.radians(40.0)))],
+    [("CosFace", "cm", 0.2, CosFace(0.2)), ("ArcFace", "am", 40.0, ArcFace(math.radians(40.0)))],
 )
 def test_the_members_slider_moves_the_margin_the_library_computes(member, key, value, margin):
     at = run("binary")
@@ -89,7 +89,7 @@ def test_the_members_slider_moves_the_margin_the_library_computes(member, key, v
 
 
 def test_the_compared_member_is_drawn_over_the_first_with_both_named():
-    at = run("binary", {"vs": "arcface", "vam": "30"})
+    at = run("binary", {"vs": "ArcFace", "vam": "30"})
     assert not at.exception and not at.warning
     assert metrics(at)["Margin of ArcFace m = 30°"] == "30.00°"  # constant, whatever theta12
     assert metrics(at)["Margin (measured)"] == "54.00°"  # L-Softmax m = 4 at 90°
@@ -113,7 +113,7 @@ def test_the_compared_member_is_drawn_over_the_first_with_both_named():
 
 def test_s_is_offered_only_where_x_is_normalised_and_never_moves_the_geometry():
     assert not [slider for slider in run("binary").slider if slider.key == "s"]
-    at = run("binary", {"loss": "arcface", "xa": "10", "xn": "1.5"})
+    at = run("binary", {"loss": "ArcFace", "xa": "10", "xn": "1.5"})
     before = metrics(at)["Margin (measured)"], payload(at)["figure"]["data"]
     loss = at.table[1].value.loc["ArcFace loss"].tolist()
     at.slider(key="s").set_value(8.0).run()
@@ -125,26 +125,26 @@ def test_s_is_offered_only_where_x_is_normalised_and_never_moves_the_geometry():
 
 
 def test_the_field_and_sweep_belong_to_l_softmax():
-    at = run("binary", {"loss": "cosface", "field": "L-Softmax", "sweep": "true"})
+    at = run("binary", {"loss": "CosFace", "field": "L-Softmax", "sweep": "true"})
     assert not at.exception
     assert all(trace.get("type") != "heatmap" for trace in payload(at)["figure"]["data"])
     assert not at.get("plotly_chart") and not at.get("download_button")
 
 
 def test_a_members_link_restores_it_and_its_comparison():
-    query = {"loss": "combined", "m1": "1.5", "m2": "10", "m3": "0.1", "vs": "cosface", "vcm": "0.2", "t12": "100"}
+    query = {"loss": "combined", "m1": "1.5", "m2": "10", "m3": "0.1", "vs": "CosFace", "vcm": "0.2", "t12": "100"}
     at = run("binary", query)
     assert not at.exception and not at.warning
     assert at.radio(key="loss").value == "combined" and at.slider(key="m1").value == 1.5
-    assert at.radio(key="vs").value == "cosface" and at.slider(key="vcm").value == 0.2
+    assert at.radio(key="vs").value == "CosFace" and at.slider(key="vcm").value == 0.2
     margin = CombinedMargin(1.5, math.radians(10), 0.1)
     assert metrics(at)["Margin (measured)"] == f"{math.degrees(wedge_margin(2, 2, math.radians(100), margin)):.2f}°"
-    assert at.code[0].value == "/binary?t12=100&loss=combined&m1=1.5&m2=10&m3=0.1&vcm=0.2&vs=cosface"
+    assert at.code[0].value == "/binary?t12=100&loss=combined&m1=1.5&m2=10&m3=0.1&vcm=0.2&vs=CosFace"
 
 
 def test_an_l_softmax_link_reads_as_before():
     at = run("binary", {"m": "3"})
-    assert at.radio(key="loss").value == "lsoftmax" and at.radio(key="vs").value == "none"
+    assert at.radio(key="loss").value == "L-Softmax" and at.radio(key="vs").value == "none"
     assert metrics(at)["Margin (measured)"] == "45.00°"
     assert at.code[0].value == "/binary?m=3"
 
@@ -153,10 +153,10 @@ def test_an_l_softmax_link_reads_as_before():
     ("page", "query", "named"),
     [
         ("binary", {"loss": "softmax2"}, "loss=softmax2 is not one of"),
-        ("binary", {"loss": "arcface", "am": "200"}, "am=200 is outside 0..90"),
+        ("binary", {"loss": "ArcFace", "am": "200"}, "am=200 is outside 0..90"),
         ("binary", {"vs": "cosface2"}, "vs=cosface2 is not one of"),
-        ("multiclass", {"loss": "cosface", "cm": "abc"}, "cm=abc is not a number"),
-        ("multiclass", {"vs": "arcface", "vam": "-5"}, "vam=-5 is outside 0..90"),
+        ("multiclass", {"loss": "CosFace", "cm": "abc"}, "cm=abc is not a number"),
+        ("multiclass", {"vs": "ArcFace", "vam": "-5"}, "vam=-5 is outside 0..90"),
     ],
 )
 def test_bad_member_links_fall_back_with_a_notice(page, query, named):
@@ -167,10 +167,10 @@ def test_bad_member_links_fall_back_with_a_notice(page, query, named):
 
 @pytest.mark.parametrize(
     ("query", "margin"),
-    [({"loss": "arcface", "am": "20"}, ArcFace(math.radians(20))), ({"loss": "cosface", "cm": "0.5"}, CosFace(0.5))],
+    [({"loss": "ArcFace", "am": "20"}, ArcFace(math.radians(20))), ({"loss": "CosFace", "cm": "0.5"}, CosFace(0.5))],
 )
 def test_multiclass_margins_follow_the_member_and_ignore_the_norms(query, margin):
-    at = run("multiclass", {**query, "k": "5", "a2": "100", "n3": "0.5", "vs": "lsoftmax", "vm": "2"})
+    at = run("multiclass", {**query, "k": "5", "a2": "100", "n3": "0.5", "vs": "L-Softmax", "vm": "2"})
     assert not at.exception and not at.warning
     weights = weights_from_polar(np.radians([0, 100, 144, 216, 288]), [1.0] * 5)  # norms drop out
     expected = [math.degrees(gap.width) for gap in margin_gaps(feasible_arcs(weights, margin))]
@@ -182,6 +182,6 @@ def test_multiclass_margins_follow_the_member_and_ignore_the_norms(query, margin
 
 
 def test_multiclass_same_direction_is_one_vector_for_a_normalised_member():
-    at = run("multiclass", {"loss": "arcface", "a2": "0", "n2": "1"})
+    at = run("multiclass", {"loss": "ArcFace", "a2": "0", "n2": "1"})
     assert not at.exception
     assert "sees as one vector" in at.error[0].value

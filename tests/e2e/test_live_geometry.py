@@ -211,7 +211,7 @@ PLANE_JS = """([kind, values, constants, figure]) => {
 def page_members(kind: str, values: dict) -> tuple:
     """(member, overlay, labels) as the page builds them from these control values."""
     integer_m = BINARY_M if kind == "binary" else MULTICLASS_M
-    values = {"loss": "lsoftmax", "vs": "none", **values}
+    values = {"loss": "L-Softmax", "vs": "none", **values}
     return chosen_members(member_choices(integer_m), overlay_choices(integer_m), values)
 
 
@@ -242,16 +242,16 @@ MEMBER_VALUES = {"cm": 0.35, "am": 28.6, "m1": 1.2, "m2": 17.2, "m3": 0.1, "vm":
         ("binary", BINARY),
         ("binary", {"m": 3, "t12": 37, "n1": 3.0, "n2": 1.5, "lock": False, "xa": -20, "xn": 1.0, "field": "off"}),
         ("binary", {"m": 2, "t12": 170, "n1": 0.5, "n2": 4.0, "lock": False, "xa": 100, "xn": 2.0, "field": "off"}),
-        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "arcface", "vs": "lsoftmax"}),
-        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "cosface", "vs": "combined", "t12": 60, "lock": False,
+        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "ArcFace", "vs": "L-Softmax"}),
+        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "CosFace", "vs": "combined", "t12": 60, "lock": False,
                     "n1": 3.0}),
-        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "sphereface", "vs": "arcface", "lock": False, "n2": 1.0}),
-        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "combined", "vs": "sphereface", "t12": 150}),
+        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "A-Softmax", "vs": "ArcFace", "lock": False, "n2": 1.0}),
+        ("binary", {**BINARY, **MEMBER_VALUES, "loss": "combined", "vs": "A-Softmax", "t12": 150}),
         ("multiclass", {"m": 3, "angles": [0, 90, 180, 270], "norms": [2.0, 2.0, 2.0, 2.0]}),
         ("multiclass", {"m": 5, "angles": EVEN_TEN, "norms": [1.0, 2, 2, 2, 2, 2, 2, 2, 2, 2]}),
-        ("multiclass", {"m": 3, **MEMBER_VALUES, "loss": "arcface", "vs": "cosface", "angles": [0, 50, 180],
+        ("multiclass", {"m": 3, **MEMBER_VALUES, "loss": "ArcFace", "vs": "CosFace", "angles": [0, 50, 180],
                         "norms": [1.0, 3.0, 2.0]}),
-        ("multiclass", {"m": 3, **MEMBER_VALUES, "loss": "lsoftmax", "vs": "arcface", "angles": EVEN_TEN[:6],
+        ("multiclass", {"m": 3, **MEMBER_VALUES, "loss": "L-Softmax", "vs": "ArcFace", "angles": EVEN_TEN[:6],
                         "norms": [1.0, 3.0, 2.0, 2, 2, 2]}),
     ],
 )  # fmt: skip
