@@ -33,7 +33,7 @@ MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"
 W_LABEL_PX = 22  # font size of the class-vector names
 LABEL_PLOT_PX = 360  # px across the plane that label boxes assume (live charts re-place them at the real size)
 OBSTACLE_PX = 16  # arrow tips and the sample marker: boxes this many pixels wide that labels avoid
-OVERLAY_GAP_RADIUS = 5.15  # plot units: the compared member's margins, an arc band near the edge
+OVERLAY_GAP_RADIUS = 5.15  # plot units: the compared member's margins, an arc band near the edge (two classes)
 OVERLAY_GAP_LINE = {"color": "#555555", "width": 7}  # a thick band, unlike the thin angle marks
 OVERLAY_EDGE_DASH = "dot"  # the compared member's boundaries (softmax's are dashed)
 
@@ -65,6 +65,7 @@ class PlaneScene:
     overlay_arcs: list | None = None  # K lists of (start, end): a second member's arcs, drawn over, or None
     overlay_gaps: list = ()  # (start, end) radians: that member's margin arcs
     labels: tuple = ()  # (this member, the overlay's) names for the legend, e.g. "ArcFace m = 28.6°"
+    overlay_radius: float = OVERLAY_GAP_RADIUS  # plot units: where the overlay's margin band runs
 
     def margin_name(self) -> str:
         """The hatched margin's legend entry: it names the member when another is drawn over it."""
@@ -164,7 +165,7 @@ def _overlay_traces(scene: PlaneScene, reach: float) -> list:
                 showlegend=j == 0, meta="overlay_edges",
             )
         )  # fmt: skip
-    marks = [AngleMark(start, end, OVERLAY_GAP_RADIUS, "") for start, end in scene.overlay_gaps]
+    marks = [AngleMark(start, end, scene.overlay_radius, "") for start, end in scene.overlay_gaps]
     x, y = _marks_xy(marks)
     traces.append(
         go.Scatter(

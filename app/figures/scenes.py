@@ -40,6 +40,8 @@ from lsoftmax.margins import as_margin
 EXTENT = 5.5  # axes run over [-EXTENT, EXTENT]; norms go up to 5
 FIELD_RESOLUTION = 60  # 60 x 60 float32 heatmap, about 19 KB on the wire
 FIELD_KINDS = ("off", "softmax", "L-Softmax")
+MULTICLASS_MARK_RADIUS = 0.78 * EXTENT  # the K-class margin marks; their labels sit just outside
+MULTICLASS_OVERLAY_RADIUS = 3.7  # the compared member's margin band, inside those marks and labels
 THETA12_MARK_RADIUS = 0.75
 MARGIN_MARK_RADIUS = 3.4
 
@@ -51,7 +53,8 @@ def plane_constants() -> dict:
         "extent": EXTENT, "theta12_radius": THETA12_MARK_RADIUS, "margin_radius": MARGIN_MARK_RADIUS,
         "arc_step": ARC_STEP, "field_axis": axis.tolist(), "label_gap": LABEL_GAP, "mark_gap": MARK_GAP,
         "mark_note": MARK_NOTE, "w_label_px": W_LABEL_PX, "label_plot_px": LABEL_PLOT_PX, "obstacle_px": OBSTACLE_PX,
-        "overlay_radius": OVERLAY_GAP_RADIUS,
+        "overlay_radius": OVERLAY_GAP_RADIUS, "multiclass_overlay_radius": MULTICLASS_OVERLAY_RADIUS,
+        "multiclass_mark_radius": MULTICLASS_MARK_RADIUS,
     }  # fmt: skip
 
 
@@ -151,13 +154,13 @@ def multiclass_scene(angles_deg, norms, m, overlay=None, labels=()) -> tuple[Pla
     arcs = feasible_arcs(weights, m)
     gaps = margin_gaps(arcs)
     marks = tuple(
-        AngleMark(gap.start, gap.end, EXTENT * 0.78, f"{math.degrees(gap.width):.0f}°")
+        AngleMark(gap.start, gap.end, MULTICLASS_MARK_RADIUS, f"{math.degrees(gap.width):.0f}°")
         for gap in gaps
         if gap.width > math.radians(4)
     )
     scene = PlaneScene(
         weights=weights, arcs=arcs, gaps=open_gaps(gaps), softmax_rays=softmax_rays(weights, m), extent=EXTENT,
-        marks=marks, labels=tuple(labels), **overlay_part(weights, overlay),
+        marks=marks, labels=tuple(labels), overlay_radius=MULTICLASS_OVERLAY_RADIUS, **overlay_part(weights, overlay),
     )  # fmt: skip
     return scene, gaps
 

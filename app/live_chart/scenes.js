@@ -110,7 +110,7 @@ export function binaryScene(values, constants) {
     const drawn = values.field !== "off" && member.name === "LSoftmax"; // the field is L-Softmax's only
     const field = drawn ? class1Field(weights, values.field === "softmax" ? 1 : member.m, constants.field_axis) : null;
     const title = binaryTitle(memberTitle(scene), values.n1, norm2, member);
-    return { boundaries, marks, sample, field, title };
+    return { boundaries, marks, sample, field, title, overlayRadius: constants.overlay_radius };
   });
 }
 
@@ -125,8 +125,8 @@ export function multiclassScene(values, constants) {
   return planeScene(weights, values, constants, (scene) => {
     const marks = scene.gaps
       .filter((gap) => gap.end - gap.start > 4 * DEG)
-      .map((gap) => ({ start: gap.start, end: gap.end, radius: constants.extent * 0.78, text: `${((gap.end - gap.start) / DEG).toFixed(0)}°` }));
-    return { marks, title: `K = ${weights.length}, ${memberTitle(scene)}` };
+      .map((gap) => ({ start: gap.start, end: gap.end, radius: constants.multiclass_mark_radius, text: `${((gap.end - gap.start) / DEG).toFixed(0)}°` }));
+    return { marks, title: `K = ${weights.length}, ${memberTitle(scene)}`, overlayRadius: constants.multiclass_overlay_radius };
   });
 }
 
@@ -157,7 +157,7 @@ export function planeData(data, scene, constants) {
       }
       case "overlay_gaps": {
         const gaps = scene.overlay ? scene.overlay.gaps : [];
-        return { ...trace, ...markPoints(gaps.map((gap) => ({ ...gap, radius: constants.overlay_radius })), step) };
+        return { ...trace, ...markPoints(gaps.map((gap) => ({ ...gap, radius: scene.overlayRadius })), step) };
       }
       case "marks":
         return { ...trace, ...markPoints(scene.marks, step) };

@@ -199,8 +199,8 @@ def sample_numbers(view, values) -> None:
         f"{name} logit": [f"{v:.3f}" for v in readout.lsoftmax_logits],
         "softmax P(label)": [f"{v:.4f}" for v in readout.softmax_prob],
         f"{name} P(label)": [f"{v:.4f}" for v in readout.lsoftmax_prob],
-        "softmax loss": [f"{v:.4f}" for v in readout.softmax_loss],
-        f"{name} loss": [f"{v:.4f}" for v in readout.lsoftmax_loss],
+        "softmax loss": [f"{v + 0.0:.4f}" for v in readout.softmax_loss],  # + 0.0: no "-0.0000"
+        f"{name} loss": [f"{v + 0.0:.4f}" for v in readout.lsoftmax_loss],
         "criterion holds": ["yes" if c else "no" for c in readout.criterion],
     }
     st.table(pd.DataFrame(rows, index=["label 1", "label 2"]).T)
