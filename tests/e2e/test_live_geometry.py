@@ -13,7 +13,9 @@ import pytest
 
 from app.explorer_controls import (
     BINARY_M,
+    MEMBER,
     MULTICLASS_M,
+    NO_OVERLAY,
     binary_title,
     chosen_members,
     member_choices,
@@ -211,7 +213,6 @@ PLANE_JS = """([kind, values, constants, figure]) => {
 def page_members(kind: str, values: dict) -> tuple:
     """(member, overlay, labels) as the page builds them from these control values."""
     integer_m = BINARY_M if kind == "binary" else MULTICLASS_M
-    values = {"loss": "L-Softmax", "vs": "none", **values}
     return chosen_members(member_choices(integer_m), overlay_choices(integer_m), values)
 
 
@@ -256,6 +257,7 @@ MEMBER_VALUES = {"cm": 0.35, "am": 28.6, "m1": 1.2, "m2": 17.2, "m3": 0.1, "vm":
     ],
 )  # fmt: skip
 def test_the_browser_redraws_the_plane_the_server_draws(geometry_page, kind, values):
+    values = {"loss": MEMBER.default, "vs": NO_OVERLAY, **values}  # as binary_live and multiclass_live send them
     expected_figure, title = server_figure(kind, values)
     # The browser starts from another state's figure (as during a drag) and must reach this one.
     other = {**values, "m": 1, "t12": 20, "n1": 1.0, "n2": 4.0, "lock": False, "cm": 0.0, "am": 0.0} if kind == (
