@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.explorer_controls import BINARY_M, MEMBER, MULTICLASS_M, VERSUS, member_choices
 from app.figures.geometry import OVERLAY_GAP_RADIUS
+from app.figures.scenes import member_readout
 from app.live_chart import unpack_message
 from app.live_chart.encoding import decode_typed_array
+from lab.explain import sample_readout
 from lsoftmax.geometry import feasible_arcs, margin_gaps, wedge_margin, weights_from_polar
-from lsoftmax.margins import ArcFace, CombinedMargin, CosFace
+from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, SphereFace
 
 VIEWS = Path(__file__).resolve().parents[2] / "app" / "views"
 HALF_RADIAN_DEG = math.degrees(0.5)  # ArcFace's m = 0.5 rad, the doc's check value
@@ -185,3 +188,38 @@ def test_multiclass_same_direction_is_one_vector_for_a_normalised_member():
     at = run("multiclass", {"loss": "ArcFace", "a2": "0", "n2": "1"})
     assert not at.exception
     assert "sees as one vector" in at.error[0].value
+
+
+def test_the_member_readout_of_l_softmax_is_lab_explains_readout():
+    # Two routes to the same numbers: lsoftmax.functional's torch logits and lab.explain's numpy psi.
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        weights = rng.normal(size=(int(rng.integers(2, 5)), 2))
+        x, m = rng.normal(size=2) * 2, int(rng.integers(1, 6))
+        mine, reference = member_readout(weights, x, LSoftmax(m)), sample_readout(weights, x, m)
+        for name in ("theta", "softmax_logits", "lsoftmax_logits", "softmax_prob", "lsoftmax_loss", "criterion"):
+            np.testing.assert_allclose(getattr(mine, name), getattr(reference, name), atol=1e-9, err_msg=name)
+
+
+def test_the_cosface_readout_is_its_formula():
+    weights, x = np.array([[2.0, 0.0], [0.0, 0.5]]), np.array([1.0, 1.0])  # theta = 45 degrees to both
+    readout = member_readout(weights, x, CosFace(0.35, s=10.0))
+    plain = 10.0 * math.cos(math.pi / 4)  # the norms drop out: s cos theta for both classes
+    np.testing.assert_allclose(readout.softmax_logits, [plain, plain])
+    np.testing.assert_allclose(readout.lsoftmax_logits, [plain - 3.5, plain - 3.5])  # s (cos - m)
+    np.testing.assert_allclose(readout.lsoftmax_loss, [math.log1p(math.exp(3.5))] * 2)
+    assert not readout.criterion.any()  # 45 degrees from each: the bisector is margin
+
+
+@pytest.mark.parametrize("page_m", [BINARY_M, MULTICLASS_M])
+def test_member_choices_give_the_library_its_units(page_m):
+    values = {page_m.key: 3, "cm": 0.3, "am": 45.0, "m1": 2.0, "m2": 90.0, "m3": 0.4, "s": 16.0}
+    built = {label: choice.margin(values) for label, choice in member_choices(page_m).items()}
+    assert built == {
+        "L-Softmax": LSoftmax(3),
+        "A-Softmax": SphereFace(3),
+        "CosFace": CosFace(0.3, s=16.0),
+        "ArcFace": ArcFace(math.pi / 4, s=16.0),
+        "combined": CombinedMargin(2.0, math.pi / 2, 0.4, s=16.0),
+    }
+    assert set(member_choices(page_m)) == set(MEMBER.options) == set(VERSUS.options) - {"none"}
