@@ -33,6 +33,9 @@ MARK_NOTE = {"showarrow": False, "bgcolor": "rgba(255,255,255,0.85)", "font": {"
 W_LABEL_PX = 22  # font size of the class-vector names
 LABEL_PLOT_PX = 360  # px across the plane that label boxes assume (live charts re-place them at the real size)
 OBSTACLE_PX = 16  # arrow tips and the sample marker: boxes this many pixels wide that labels avoid
+OVERLAY_GAP_RADIUS = 5.15  # plot units: the compared member's margins, an arc band near the edge (two classes)
+OVERLAY_GAP_LINE = {"color": "#555555", "width": 7}  # a thick band, unlike the thin angle marks
+OVERLAY_EDGE_DASH = "dot"  # the compared member's boundaries (softmax's are dashed)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,14 @@ class PlaneScene:
     field: np.ndarray | None = None  # (R, R) float32 probability of class 1, rows along y
     field_title: str = ""  # colour bar title
     marks: tuple = ()  # AngleMark, e.g. theta12 and the margin
+    overlay_arcs: list | None = None  # K lists of (start, end): a second member's arcs, drawn over, or None
+    overlay_gaps: list = ()  # (start, end) radians: that member's margin arcs
+    labels: tuple = ()  # (this member, the overlay's) names for the legend, e.g. "ArcFace m = 28.6°"
+    overlay_radius: float = OVERLAY_GAP_RADIUS  # plot units: where the overlay's margin band runs
+
+    def margin_name(self) -> str:
+        """The hatched margin's legend entry: it names the member when another is drawn over it."""
+        return f"margin: {self.labels[0]}" if self.overlay_arcs is not None else "margin (no class)"
 
 
 def arc_points(width: float) -> int:
@@ -108,7 +119,7 @@ def _wedge_traces(scene: PlaneScene, reach: float) -> list:
     x, y = _wedges_xy(scene.gaps, reach)
     traces.append(
         go.Scatter(
-            x=x, y=y, mode="lines", fill="toself", fillcolor="rgba(0,0,0,0)", name="margin (no class)",
+            x=x, y=y, mode="lines", fill="toself", fillcolor="rgba(0,0,0,0)", name=scene.margin_name(),
             line={"width": 0}, fillpattern={"shape": "/", "fgcolor": MARGIN_COLOR, "size": 14, "solidity": 0.18},
             hoverinfo="skip", meta="gaps",
         )
@@ -125,8 +136,7 @@ def _boundary_traces(scene: PlaneScene, reach: float) -> list:
         )
     ]  # fmt: skip
     for j, class_arcs in enumerate(scene.arcs):
-        edges = [angle for arc in class_arcs if arc[1] - arc[0] < 2 * math.pi - 1e-9 for angle in arc]
-        x, y = _ray_xy(edges, reach)
+        x, y = _ray_xy(_edge_angles(class_arcs), reach)
         traces.append(
             go.Scatter(
                 x=x, y=y, mode="lines", name=f"class {j + 1} L-Softmax boundary", hoverinfo="skip",
@@ -136,14 +146,50 @@ def _boundary_traces(scene: PlaneScene, reach: float) -> list:
     return traces
 
 
-def _mark_traces(scene: PlaneScene) -> list:
+def _edge_angles(class_arcs) -> list[float]:
+    """Both ends of every arc that is not the whole circle: where the class's criterion starts or stops."""
+    return [angle for arc in class_arcs if arc[1] - arc[0] < 2 * math.pi - 1e-9 for angle in arc]
+
+
+def _overlay_traces(scene: PlaneScene, reach: float) -> list:
+    """The compared member: its boundaries dotted in the class colours, its margins as a grey band."""
+    if scene.overlay_arcs is None:
+        return []
+    traces = []
+    for j, class_arcs in enumerate(scene.overlay_arcs):
+        x, y = _ray_xy(_edge_angles(class_arcs), reach)
+        traces.append(
+            go.Scatter(
+                x=x, y=y, mode="lines", name=f"boundaries: {scene.labels[1]}", hoverinfo="skip",
+                line={"color": class_color(j), "width": 3, "dash": OVERLAY_EDGE_DASH}, legendgroup="overlay",
+                showlegend=j == 0, meta="overlay_edges",
+            )
+        )  # fmt: skip
+    marks = [AngleMark(start, end, scene.overlay_radius, "") for start, end in scene.overlay_gaps]
+    x, y = _marks_xy(marks)
+    traces.append(
+        go.Scatter(
+            x=x, y=y, mode="lines", name=f"margin: {scene.labels[1]}", hoverinfo="skip", line=OVERLAY_GAP_LINE,
+            legendgroup="overlay", meta="overlay_gaps",
+        )
+    )  # fmt: skip
+    return traces
+
+
+def _marks_xy(marks) -> tuple[np.ndarray, np.ndarray]:
+    """The arcs of marks, NaN-separated: (x, y) float32."""
     xs, ys = [], []
-    for mark in scene.marks:
+    for mark in marks:
         x, y = _arc_xy(mark)
         xs += [x, np.array([np.nan], np.float32)]
         ys += [y, np.array([np.nan], np.float32)]
     x = np.concatenate(xs) if xs else np.zeros(0, np.float32)
     y = np.concatenate(ys) if ys else np.zeros(0, np.float32)
+    return x, y
+
+
+def _mark_traces(scene: PlaneScene) -> list:
+    x, y = _marks_xy(scene.marks)
     return [
         go.Scatter(
             x=x,
@@ -186,7 +232,7 @@ def plane_traces(scene: PlaneScene) -> list:
     """All traces in a fixed order (the same count for every scene with the same K)."""
     reach = 1.5 * scene.extent  # past the corners, the axes clip the rest
     traces = _field_trace(scene) + _wedge_traces(scene, reach) + _boundary_traces(scene, reach)
-    return traces + _mark_traces(scene) + _sample_trace(scene)
+    return traces + _overlay_traces(scene, reach) + _mark_traces(scene) + _sample_trace(scene)
 
 
 def plane_labels(scene: PlaneScene) -> list[tuple[float, float]]:

@@ -1,11 +1,11 @@
-// The decision geometry of L-Softmax in the plane, in the browser: the same algorithms as
-// lsoftmax/geometry.py and lsoftmax/margin.py (the Python library is the reference; a browser
-// test compares the two on hundreds of random configurations). Pure functions, no DOM.
+// The decision geometry of the angular-margin family in the plane, in the browser: the same
+// algorithms as lsoftmax/geometry.py, lsoftmax/margin.py and lsoftmax/margins.py (the Python
+// library is the reference; a browser test compares the two on hundreds of random configurations
+// for every member). Pure functions, no DOM.
 //
 // Angles are radians, counter-clockwise from the x axis. A class vector is {angle, norm}.
-// A target transform t(theta) is an entry of TARGETS: value(theta, m) and lipschitz(m), a bound
-// on |dt/dtheta| used to isolate roots. Another member of the margin family is one more entry.
-
+// A member is {name, ...params} in the library's units (radians, cosine units), name a key of
+// TARGETS (lsoftmax.margins.MEMBERS); a plain number m means {name: "LSoftmax", m}.
 export const TWO_PI = 2 * Math.PI;
 const MAX_GRID_POINTS = 1 << 16;
 const MIN_SPLIT_WIDTH = 1e-10;
@@ -46,11 +46,63 @@ function psiFromCos(m) {
   };
 }
 
-// Target transforms t(theta) of the target logit, as functions of c = cos(theta):
-// fromCos(m) -> (c -> t), lipschitz(m) bounds |dt/dtheta|. A margin-family member is one entry.
+// Target transforms of the target logit, one entry per member of lsoftmax.margins:
+// fromCos(p) -> (c -> t) with c = cos(theta); lipschitz(p) bounds |dt/dtheta| (to isolate roots);
+// breakpoints(p): angles in (0, pi) where t or its slope jumps; normalised: W is normalised, so
+// the norms |W_j| drop out of the criterion (margin-family.md section 2). p holds the member's
+// parameters; s never appears: it scales every logit of a normalised member alike and cancels.
+function psiBreakpoints(p) {
+  return Array.from({ length: p.m - 1 }, (_, k) => ((k + 1) * Math.PI) / p.m);
+}
+
+// ArcFace: cos(theta + m) while theta <= pi - m, else cos(theta) - m sin(m) (the official branch).
+function arcFaceFromCos(p) {
+  const cosM = Math.cos(p.m);
+  const sinM = Math.sin(p.m);
+  return (c) => (c >= -cosM ? c * cosM - Math.sqrt(Math.max(0, 1 - c * c)) * sinM : c - p.m * sinM);
+}
+
+function combinedTurn(p) {
+  return (Math.PI - p.m2) / p.m1;
+}
+
+// Combined margin: cos(m1 theta + m2) - m3, continued past the turn as the library does.
+function combinedFromCos(p) {
+  const turn = combinedTurn(p);
+  const offset = turn < Math.PI ? -Math.cos(turn) - 1 - p.m3 : 0;
+  return (c) => {
+    const angle = p.m1 * Math.acos(c) + p.m2;
+    return angle <= Math.PI ? Math.cos(angle) - p.m3 : c + offset;
+  };
+}
+
+const NO_BREAKS = () => [];
+const LSOFTMAX = { fromCos: (p) => psiFromCos(p.m), lipschitz: (p) => p.m, breakpoints: psiBreakpoints, normalised: false };
 export const TARGETS = {
-  lsoftmax: { fromCos: psiFromCos, lipschitz: (m) => m },
+  LSoftmax: LSOFTMAX,
+  SphereFace: { ...LSOFTMAX, normalised: true },
+  CosFace: { fromCos: (p) => (c) => c - p.m, lipschitz: () => 1, breakpoints: NO_BREAKS, normalised: true },
+  ArcFace: { fromCos: arcFaceFromCos, lipschitz: () => 1, breakpoints: (p) => (p.m > 0 ? [Math.PI - p.m] : []), normalised: true },
+  CombinedMargin: {
+    fromCos: combinedFromCos,
+    lipschitz: (p) => Math.max(p.m1, 1),
+    breakpoints: (p) => (combinedTurn(p) < Math.PI ? [combinedTurn(p)] : []),
+    normalised: true,
+  },
 };
+
+// A member as {name, ...params}; a number m is L-Softmax(m) (lsoftmax.margins.as_margin).
+export function asMember(margin) {
+  const member = typeof margin === "number" ? { name: "LSoftmax", m: margin } : margin;
+  if (!TARGETS[member.name]) throw new Error(`unknown margin member ${member.name}`);
+  return member;
+}
+
+// t(theta) of a member, theta in [0, pi] (Margin.target).
+export function memberTarget(margin, theta) {
+  const member = asMember(margin);
+  return TARGETS[member.name].fromCos(member)(Math.cos(theta));
+}
 
 export function angleBetween(phi, direction) {
   let difference = (phi - direction) % TWO_PI;
@@ -64,13 +116,14 @@ function mod2pi(angle) {
 }
 
 // slack(phi, out): for every class j at direction phi,
-// |W_j| t(theta_j) - max over i != j of |W_i| cos(theta_i) (lsoftmax.geometry.criterion_slack).
-function slackFunction(vectors, m, target) {
+// scale_j t(theta_j) - max over i != j of scale_i cos(theta_i) (lsoftmax.geometry.criterion_slack),
+// scale_j = |W_j| for L-Softmax, 1 for the members that normalise W.
+function slackFunction(vectors, member) {
   const K = vectors.length;
   const cosines = vectors.map(({ direction }) => Math.cos(direction));
   const sines = vectors.map(({ direction }) => Math.sin(direction));
-  const norms = vectors.map(({ norm }) => norm);
-  const t = target.fromCos(m);
+  const norms = vectors.map(({ scale }) => scale);
+  const t = TARGETS[member.name].fromCos(member);
   const c = new Float64Array(K);
   return (phi, out = new Float64Array(K)) => {
     const cosPhi = Math.cos(phi);
@@ -92,26 +145,31 @@ function slackFunction(vectors, m, target) {
   };
 }
 
-function prepared(weights) {
-  return weights.map(({ angle, norm }) => ({ direction: mod2pi(angle), norm }));
+// Each class's direction and the factor of its logit that survives |x| (Margin.class_scales).
+function prepared(weights, member) {
+  const normalised = TARGETS[member.name].normalised;
+  return weights.map(({ angle, norm }) => ({ direction: mod2pi(angle), scale: normalised ? 1 : norm }));
 }
 
-function lipschitzBounds(vectors, m, target) {
+function lipschitzBounds(vectors, member) {
+  const bound = TARGETS[member.name].lipschitz(member);
   return vectors.map((vector, j) => {
     let rival = 0;
     vectors.forEach((other, i) => {
-      if (i !== j) rival = Math.max(rival, other.norm);
+      if (i !== j) rival = Math.max(rival, other.scale);
     });
-    return vector.norm * target.lipschitz(m) + rival;
+    return vector.scale * bound + rival;
   });
 }
 
-function initialGrid(vectors, m) {
+// A fine grid plus, around every W_j, where theta turns round (0, pi) and the member's breakpoints.
+function initialGrid(vectors, member) {
+  const breaks = TARGETS[member.name].breakpoints(member);
+  const offsets = [0, Math.PI, ...breaks, ...breaks.map((angle) => -angle)];
   const points = [];
   for (let i = 0; i < 1025; i += 1) points.push(i === 1024 ? TWO_PI : (TWO_PI / 1024) * i);
   for (const { direction } of vectors) {
-    for (let k = 0; k <= m; k += 1) points.push(mod2pi(direction + (k * Math.PI) / m));
-    for (let k = 1; k < m; k += 1) points.push(mod2pi(direction - (k * Math.PI) / m));
+    for (const offset of offsets) points.push(mod2pi(direction + offset));
   }
   points.push(TWO_PI);
   points.sort((a, b) => a - b);
@@ -186,12 +244,13 @@ function arcsFromEdges(positive, edges, rising) {
 
 // For each class, the arcs [start, end] of directions where its criterion holds
 // (0 <= start < 2 pi, start < end <= start + 2 pi): lsoftmax.geometry.feasible_arcs.
-export function feasibleArcs(weights, m, targetName = "lsoftmax") {
-  const target = TARGETS[targetName];
-  const vectors = prepared(weights);
+// margin: a member {name, ...params} or an integer m (L-Softmax).
+export function feasibleArcs(weights, margin) {
+  const member = asMember(margin);
+  const vectors = prepared(weights, member);
   const K = vectors.length;
-  const slack = slackFunction(vectors, m, target);
-  const { grid, values } = isolate(slack, lipschitzBounds(vectors, m, target), initialGrid(vectors, m));
+  const slack = slackFunction(vectors, member);
+  const { grid, values } = isolate(slack, lipschitzBounds(vectors, member), initialGrid(vectors, member));
   const last = grid.length - 1;
   const arcs = [];
   for (let j = 0; j < K; j += 1) {
@@ -226,9 +285,11 @@ export function marginGaps(arcs) {
   });
 }
 
-// Directions of the plain softmax boundaries: where the m = 1 arcs start.
-export function softmaxRays(weights) {
-  return feasibleArcs(weights, 1)
+// Directions of the member's plain softmax boundaries: where the m = 1 arcs start, with the
+// norms set to 1 when the member normalises W (its plain rule compares cosines alone).
+export function softmaxRays(weights, margin = 1) {
+  const normalised = TARGETS[asMember(margin).name].normalised;
+  return feasibleArcs(normalised ? weights.map(({ angle }) => ({ angle, norm: 1 })) : weights, 1)
     .flatMap((classArcs) => classArcs.map(([start]) => start))
     .sort((a, b) => a - b);
 }
@@ -243,10 +304,12 @@ function wedgeRoot(f, theta12) {
 }
 
 // Two classes at angle theta12: boundary angles from W1 towards W2 (null outside the wedge) and
-// the margin between them: lsoftmax.geometry.binary_boundaries.
-export function binaryBoundaries(norm1, norm2, theta12, m, targetName = "lsoftmax") {
-  const fromCos = TARGETS[targetName].fromCos(m);
+// the margin between them: lsoftmax.geometry.binary_boundaries (scales as in prepared).
+export function binaryBoundaries(norm1, norm2, theta12, chosen) {
+  const member = asMember(chosen);
+  const fromCos = TARGETS[member.name].fromCos(member);
   const t = (theta) => fromCos(Math.cos(theta));
+  if (TARGETS[member.name].normalised) norm1 = norm2 = 1;
   const class1 = wedgeRoot((phi) => norm1 * t(phi) - norm2 * Math.cos(theta12 - phi), theta12);
   const class2Flipped = wedgeRoot((phi) => -(norm1 * Math.cos(theta12 - phi) - norm2 * t(phi)), theta12);
   const class2 = class2Flipped === null ? null : theta12 - class2Flipped;

@@ -66,7 +66,10 @@ function hostFor(parentElement, height) {
     // plotly's own "responsive" follows the window only; the sidebar also changes our width.
     new ResizeObserver(() => {
       if (host.__fit) host.__fit();
-      if (window.Plotly && host.__draws) window.Plotly.Plots.resize(host);
+      // A chart leaving the page (a rerun that drops it) reports size 0 last: plotly rejects a
+      // resize of a div that is not displayed, and logs it as an error.
+      const displayed = host.isConnected && getComputedStyle(host).display !== "none";
+      if (window.Plotly && host.__draws && displayed) window.Plotly.Plots.resize(host);
       const live = host.__live;
       if (live && live.kind !== "psi" && host.__shown && host.__draws) scheduleFrame(host, true); // re-place labels
       const narrow = !live && host.__shown && narrowOf(host.__shown.figure);
@@ -139,8 +142,9 @@ const KINDS = {
       else if (key === "norm") values.norms[values.pick - 1] = value;
       else values[key] = value;
     },
-    settled: (values) => {
-      const result = { m: values.m };
+    settled: (values, controls) => {
+      const result = {}; // the member's parameters, then every vector
+      for (const { key } of controls) if (!["pick", "angle", "norm"].includes(key)) result[key] = values[key];
       values.angles.forEach((angle, j) => {
         result[`a${j + 1}`] = angle;
         result[`n${j + 1}`] = values.norms[j];

@@ -54,10 +54,37 @@ function markPoints(marks, step) {
   return { x, y };
 }
 
-function planeScene(weights, m, constants, extra) {
-  const arcs = feasibleArcs(weights, m);
+// The member a chart's values choose: choices[values[picker]] (the spec of
+// app.explorer_controls.MemberChoice) with each field's shown value times its factor (degrees to
+// radians), and its label as MemberChoice.describe writes it.
+export function memberOf(values, choices, picker) {
+  const choice = choices[values[picker]];
+  const member = { name: choice.name };
+  const shown = choice.fields.map(([name, key, factor, unit]) => {
+    member[name] = values[key] * factor;
+    return `${name} = ${formatG(values[key])}${unit}`;
+  });
+  return { member, label: `${choice.label} ${shown.join(", ")}` };
+}
+
+// The chosen member's scene and, when values.vs names one, the compared member's arcs and gaps.
+function planeScene(weights, values, constants, extra) {
+  const { member, label } = memberOf(values, constants.members, "loss");
+  const arcs = feasibleArcs(weights, member);
   const gaps = marginGaps(arcs);
-  return { weights, arcs, gaps, softmax: softmaxRays(weights), ...extra(arcs, gaps) };
+  const scene = { weights, member, arcs, gaps, softmax: softmaxRays(weights, member), overlay: null, labels: [label] };
+  if (values.vs && values.vs !== "none") {
+    const other = memberOf(values, constants.overlays, "vs");
+    const overlayArcs = feasibleArcs(weights, other.member);
+    const overlayGaps = marginGaps(overlayArcs).filter((gap) => gap.end - gap.start > 1e-9);
+    scene.overlay = { arcs: overlayArcs, gaps: overlayGaps };
+    scene.labels.push(other.label);
+  }
+  return { ...scene, ...extra(scene) };
+}
+
+function memberTitle(scene) {
+  return scene.overlay ? `${scene.labels[0]} vs ${scene.labels[1]}` : scene.labels[0];
 }
 
 // Two classes (binary_view): W1, W2 symmetric about the vertical axis, W1 on the right.
@@ -69,8 +96,9 @@ export function binaryScene(values, constants) {
     { angle: first, norm: values.n1 },
     { angle: Math.PI / 2 + half, norm: norm2 },
   ];
-  return planeScene(weights, values.m, constants, () => {
-    const boundaries = binaryBoundaries(values.n1, norm2, values.t12 * DEG, values.m);
+  return planeScene(weights, values, constants, (scene) => {
+    const { member } = scene;
+    const boundaries = binaryBoundaries(values.n1, norm2, values.t12 * DEG, member);
     const marks = [{ start: first, end: first + 2 * half, radius: constants.theta12_radius, text: `θ<sub>12</sub> = ${formatG(values.t12)}°` }];
     if (boundaries.margin !== null && boundaries.margin > 1e-9) {
       const start = first + (boundaries.class1 || 0);
@@ -79,20 +107,26 @@ export function binaryScene(values, constants) {
     }
     const sampleAngle = first + values.xa * DEG;
     const sample = values.xa === null ? null : [values.xn * Math.cos(sampleAngle), values.xn * Math.sin(sampleAngle)];
-    const field = values.field === "off" ? null : class1Field(weights, values.field === "softmax" ? 1 : values.m, constants.field_axis);
-    const title = `m = ${values.m}, |W1| = ${formatG(values.n1)}, |W2| = ${formatG(norm2)}`;
-    return { boundaries, marks, sample, field, title };
+    const drawn = values.field !== "off" && member.name === "LSoftmax"; // the field is L-Softmax's only
+    const field = drawn ? class1Field(weights, values.field === "softmax" ? 1 : member.m, constants.field_axis) : null;
+    const title = binaryTitle(memberTitle(scene), values.n1, norm2, member);
+    return { boundaries, marks, sample, field, title, overlayRadius: constants.overlay_radius };
   });
+}
+
+// The binary plane's title (app.explorer_controls.binary_title): the members, and the norms where they count.
+export function binaryTitle(members, norm1, norm2, member) {
+  return TARGETS[member.name].normalised ? members : `${members}, |W1| = ${formatG(norm1)}, |W2| = ${formatG(norm2)}`;
 }
 
 // K classes (multiclass_scene): the margin gaps wider than 4 degrees get a mark.
 export function multiclassScene(values, constants) {
   const weights = values.angles.map((angle, j) => ({ angle: angle * DEG, norm: values.norms[j] }));
-  return planeScene(weights, values.m, constants, (arcs, gaps) => {
-    const marks = gaps
+  return planeScene(weights, values, constants, (scene) => {
+    const marks = scene.gaps
       .filter((gap) => gap.end - gap.start > 4 * DEG)
-      .map((gap) => ({ start: gap.start, end: gap.end, radius: constants.extent * 0.78, text: `${((gap.end - gap.start) / DEG).toFixed(0)}°` }));
-    return { marks, title: `K = ${weights.length}, m = ${values.m}` };
+      .map((gap) => ({ start: gap.start, end: gap.end, radius: constants.multiclass_mark_radius, text: `${((gap.end - gap.start) / DEG).toFixed(0)}°` }));
+    return { marks, title: `K = ${weights.length}, ${memberTitle(scene)}`, overlayRadius: constants.multiclass_overlay_radius };
   });
 }
 
@@ -102,17 +136,28 @@ export function planeData(data, scene, constants) {
   const step = constants.arc_step;
   let wedge = 0;
   let edges = 0;
+  let overlayEdges = 0;
   return data.map((trace) => {
     switch (trace.meta) {
       case "wedge":
         return { ...trace, ...wedgePoints(scene.arcs[wedge++] || [], reach, step) };
-      case "gaps":
-        return { ...trace, ...wedgePoints(scene.gaps.filter((gap) => gap.end - gap.start > 1e-9).map((gap) => [gap.start, gap.end]), reach, step) };
+      case "gaps": {
+        const name = scene.overlay ? `margin: ${scene.labels[0]}` : trace.name; // PlaneScene.margin_name
+        return { ...trace, name, ...wedgePoints(scene.gaps.filter((gap) => gap.end - gap.start > 1e-9).map((gap) => [gap.start, gap.end]), reach, step) };
+      }
       case "softmax":
         return { ...trace, ...rayPoints(scene.softmax, reach) };
       case "edges": {
         const arcs = scene.arcs[edges++] || [];
         return { ...trace, ...rayPoints(arcs.filter(([s, e]) => e - s < 2 * Math.PI - 1e-9).flat(), reach) };
+      }
+      case "overlay_edges": {
+        const arcs = scene.overlay ? scene.overlay.arcs[overlayEdges++] || [] : [];
+        return { ...trace, ...rayPoints(arcs.filter(([s, e]) => e - s < 2 * Math.PI - 1e-9).flat(), reach) };
+      }
+      case "overlay_gaps": {
+        const gaps = scene.overlay ? scene.overlay.gaps : [];
+        return { ...trace, ...markPoints(gaps.map((gap) => ({ ...gap, radius: scene.overlayRadius })), step) };
       }
       case "marks":
         return { ...trace, ...markPoints(scene.marks, step) };

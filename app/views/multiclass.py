@@ -1,5 +1,6 @@
-"""K classes in the plane: every class's feasible arcs, the margins between neighbours, and what
-happens when one class vector shrinks."""
+"""K classes in the plane: every class's feasible arcs under the chosen margin-family member, the
+margins between neighbours, a second member drawn over it, and what happens when one class vector
+shrinks."""
 
 from math import degrees
 from pathlib import Path
@@ -8,7 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from app import links, notices, presenter, sharing
-from app.explorer_controls import ANGLES, MAX_CLASSES, MULTICLASS_M, NORMS, multiclass_live
+from app.explorer_controls import (
+    ANGLES,
+    MAX_CLASSES,
+    MEMBER,
+    MULTICLASS_M,
+    NORMS,
+    chosen_members,
+    member_choices,
+    member_controls,
+    member_params,
+    multiclass_live,
+    multiclass_title,
+    overlay_choices,
+)
 from app.figures.geometry import plane_figure
 from app.figures.gif import png_export_config
 from app.figures.scenes import multiclass_scene
@@ -19,6 +33,7 @@ from app.live_chart.controls import apply_settled
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 K = links.Param("k", 4, 2, MAX_CLASSES)
 M = MULTICLASS_M
+CHOICES, OVERLAYS = member_choices(M), overlay_choices(M)
 SHRUNK_NORM = 1.0  # the "shrink class 1" preset
 
 
@@ -30,7 +45,7 @@ def even_angle(j: int, k: int) -> int:
 def page_params(k: int) -> tuple:
     """Every bound control, with the angle defaults that belong to k classes."""
     angles = tuple(param.with_default(even_angle(j, k)) for j, param in enumerate(ANGLES))
-    return (K, M, *angles, *NORMS)
+    return (K, M, *angles, *NORMS, *member_params(M))
 
 
 def respace():
@@ -62,9 +77,9 @@ def same_vectors(angles, norms) -> list[str]:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def cached_scene(angles, norms, m):
-    """multiclass_scene cached on plain tuples."""
-    return multiclass_scene(angles, norms, m)
+def cached_scene(angles, norms, member, overlay=None, labels=()):
+    """multiclass_scene cached on plain tuples and frozen members."""
+    return multiclass_scene(angles, norms, member, overlay, labels)
 
 
 def class_sliders(k: int) -> tuple[list[int], list[float]]:
@@ -79,19 +94,25 @@ def class_sliders(k: int) -> tuple[list[int], list[float]]:
     return angles, norms
 
 
-def controls() -> tuple[int, int, list[int], list[float]]:
-    """The sidebar; returns K, m, the angles (degrees) and the norms."""
+def controls() -> tuple[int, dict, list[int], list[float]]:
+    """The sidebar; returns K, the member controls' values by URL key, the angles (degrees) and the norms."""
     with st.sidebar:
         st.header("Controls")
         k = links.slider(K, "number of classes K", on_change=respace)
-        m = links.slider(M, "margin m")
+        members = member_controls(CHOICES, OVERLAYS)
+        if CHOICES[members[MEMBER.key]].margin(members).normalises_weight:
+            st.caption("This member normalises W: the norms draw the arrows but move no boundary.")
+        if CHOICES[members[MEMBER.key]].margin(members).normalises_feature:
+            st.caption(
+                "Its scale s multiplies every logit alike: it cancels in these regions, so it has no slider here."
+            )
         st.button("shrink class 1", on_click=shrink_first, width="stretch", help=f"|W1| = {SHRUNK_NORM}")
         left, right = st.columns(2)
         left.button("even spacing", on_click=respace, width="stretch")
         right.button("equal norms", on_click=reset_norms, width="stretch")
         st.subheader("Class vectors")
         angles, norms = class_sliders(k)
-    return k, m, angles, norms
+    return k, members, angles, norms
 
 
 def settle(values: dict) -> None:
@@ -126,9 +147,9 @@ def class_table(scene, angles, norms) -> pd.DataFrame:
     )
 
 
-def imbalance_note(scene, norms) -> None:
-    """When norms differ, say how much narrower the shortest vector's wedge is."""
-    if max(norms) == min(norms):
+def imbalance_note(scene, norms, member) -> None:
+    """When norms differ (and count), say how much narrower the shortest vector's wedge is."""
+    if max(norms) == min(norms) or member.normalises_weight:
         return
     widths = [degrees(sum(end - start for start, end in arcs)) for arcs in scene.arcs]
     small, large = norms.index(min(norms)), norms.index(max(norms))
@@ -142,13 +163,20 @@ def imbalance_note(scene, norms) -> None:
 
 st.title("K classes around the circle")
 links.notice_invalid_params(page_params(K.default))  # validity does not depend on K
-k, m, angles, norms = controls()
-duplicates = same_vectors(angles, norms)
+k, members, angles, norms = controls()
+member, overlay, labels = chosen_members(CHOICES, OVERLAYS, members)
+# A member that normalises W cannot tell two vectors of one direction apart, whatever their norms.
+duplicates = same_vectors(angles, [1.0] * k if member.normalises_weight else norms)
 if duplicates:  # identical classes tie everywhere: neither can win, there is no boundary to draw
-    notices.error(f"{', '.join(duplicates)} are the same vector (same angle and norm). Move one of them.")
+    what = (
+        "the same direction, which this member sees as one vector"
+        if member.normalises_weight
+        else ("the same vector (same angle and norm)")
+    )
+    notices.error(f"{', '.join(duplicates)} are {what}. Move one of them.")
     st.stop()
 try:
-    scene, gaps = cached_scene(tuple(angles), tuple(norms), m)
+    scene, gaps = cached_scene(tuple(angles), tuple(norms), member, overlay, labels)
 except ValueError as error:  # say what the library rejected instead of showing a traceback
     notices.error(f"These class vectors cannot be drawn: {error}")
     st.stop()
@@ -159,11 +187,11 @@ else:  # keyed: the page CSS wraps the numbers below the figure where the row is
     plot, numbers = st.container(key="figure-row").columns([3, 2], gap="medium")
 with plot:  # drawn in place: no blink, the user's zoom survives every slider
     live_chart(
-        plane_figure(scene, f"K = {k}, m = {m}"),
+        plane_figure(scene, multiclass_title(k, labels)),
         key="plane",
         height=PLANE_HEIGHT,
         config=png_export_config("lsoftmax-k-classes"),
-        live=multiclass_live(k, m, angles, norms),
+        live=multiclass_live(k, st.session_state.get(M.key, M.default), angles, norms, members),
         on_settle=settle,
     )
 with numbers:
@@ -171,6 +199,7 @@ with numbers:
     st.table(margin_table(gaps), hide_index=True)
     st.subheader("Class vectors")
     st.table(class_table(scene, angles, norms))
-    imbalance_note(scene, norms)
+    imbalance_note(scene, norms, member)
+    st.caption(CHOICES[members[MEMBER.key]].summary)
 st.markdown((ASSETS / "multiclass.md").read_text())
 sharing.show_share("multiclass", page_params(k))

@@ -115,7 +115,7 @@ def test_the_plane_draws_the_closed_form_margin_in_place(m, theta12):
     figure = plane(at)
     assert f"margin {(m - 1) / (m + 1) * theta12:.1f}°" in notes(figure)
     assert f"θ<sub>12</sub> = {theta12}°" in notes(figure)
-    assert figure["layout"]["title"]["text"].startswith(f"m = {m},")
+    assert figure["layout"]["title"]["text"].startswith(f"L-Softmax m = {m},")
 
 
 def test_the_plane_keeps_its_zoom_revision_and_png_export_across_changes():

@@ -45,7 +45,7 @@ def test_the_plane_shows_k_vectors_and_the_closed_form_margins(k, m):
     at.slider(key="k").set_value(k).run()
     at.slider(key="m").set_value(m).run()
     figure = plane(at)
-    assert figure["layout"]["title"]["text"] == f"K = {k}, m = {m}"
+    assert figure["layout"]["title"]["text"] == f"K = {k}, L-Softmax m = {m}"
     assert class_labels(figure) == [f"<b>W<sub>{j + 1}</sub></b>" for j in range(k)]
     margin = (m - 1) / (m + 1) * 360 / k  # even, equal norms
     assert [note["text"] for note in figure["layout"]["annotations"]].count(f"{margin:.0f}°") == k
