@@ -94,7 +94,7 @@ PRESETS = {
     ),
     "figure2-live": Preset(
         "Figure 2 live: spiral, compare m = 1,2,3,4", "train",
-        TrainSettings(compare_ms=(1, 2, 3, 4)).to_query(),
+        TrainSettings(compare=("softmax", "lsoftmax:2", "lsoftmax:3", "lsoftmax:4")).to_query(),
         "Four models trained side by side on the same spiral: the feature wedges get thinner as m grows.",
     ),
 }  # fmt: skip
