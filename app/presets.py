@@ -44,7 +44,7 @@ class Preset:
     @property
     def link(self) -> str:
         """Relative link to the state, e.g. 'binary?m=2&t12=90' (relative, so it works under any base path)."""
-        return f"{self.page}?{urlencode(self.query, safe=',')}" if self.query else self.page
+        return f"{self.page}?{urlencode(self.query, safe=',:')}" if self.query else self.page
 
 
 def _binary(m: int, norm1: float, norm2: float, theta12: int = 90, **extra) -> dict:

@@ -431,7 +431,7 @@ def slow_views(run: session.Run) -> None:
 
 def share_link(settings: TrainSettings) -> None:
     """The link that reopens these settings."""
-    query = urllib.parse.urlencode(settings.to_query())
+    query = urllib.parse.urlencode(settings.to_query(), safe=",:")  # readable: compare=softmax,arcface:28.65:2
     base = page_url(st.context.url or "", st.get_option("server.baseUrlPath") or "", "train")
     with st.expander("Link to these settings"):
         st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
