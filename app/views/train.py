@@ -273,9 +273,12 @@ def compare_panel() -> None:
         help="Or type an entry: softmax, lsoftmax:m, sphereface:m, cosface:m:s, arcface:degrees:s, "
         "combined:m1:degrees:m3:s",
     )  # fmt: skip
-    st.button("Add the model set under Loss", on_click=add_to_compare, width="stretch")
-    st.button("Compare m = 1, 2, 3, 4", on_click=compare_paper_margins, width="stretch")
-    st.button("Compare softmax, L-Softmax, CosFace, ArcFace", on_click=compare_family, width="stretch")
+    st.button("Add the model set under Loss", key="train_add_compare", on_click=add_to_compare, width="stretch")
+    st.button("Compare m = 1, 2, 3, 4", key="train_compare_ms", on_click=compare_paper_margins, width="stretch")
+    st.button(
+        "Compare softmax, L-Softmax, CosFace, ArcFace", key="train_compare_family", on_click=compare_family,
+        width="stretch",
+    )  # fmt: skip
     st.toggle("Decision regions of every model (slower to draw)", key=REGIONS_KEY)
 
 
