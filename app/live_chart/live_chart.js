@@ -65,6 +65,9 @@ function hostFor(parentElement, height) {
     parentElement.appendChild(host);
     // plotly's own "responsive" follows the window only; the sidebar also changes our width.
     new ResizeObserver(() => {
+      // A chart being replaced (its key changed) or hidden shrinks to nothing: plotly would reject
+      // resizing a div that is not displayed ("Resize must be passed a displayed plot div element").
+      if (!host.isConnected || host.offsetParent === null) return;
       if (host.__fit) host.__fit();
       if (window.Plotly && host.__draws) window.Plotly.Plots.resize(host);
       const live = host.__live;

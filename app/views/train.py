@@ -449,16 +449,20 @@ def scale_warning(settings: TrainSettings) -> None:
     safe = min(safe for _, safe in risks)
     with st.container(key="train_scale_warning"):
         st.warning(
-            f"{names}: this scale s is known not to converge reliably on 2-D features. With x and W "
-            "normalised every logit is s·cos θ, so a large s makes the softmax nearly hard from the first "
-            "step: points on the wrong side get large, erratic pushes, the rest almost none, and on a "
-            "circle of directions training often stalls with classes mixed. Measured on the default "
-            f"spiral (8 seeds, 1,000 steps, from scratch): every seed converged with s ≤ {safe:g}; above it, "
-            "some stall (ArcFace at s = 64: 7 of 8). Lambda annealing helped little (its plain logit is "
-            "s·cos θ too): the fix is a smaller s. The papers' s = 30..64 is meant for 512-D features.",
+            f"{names}: known not to converge reliably on 2-D features. With x and W normalised every "
+            "logit is s·cos θ: a large s makes the softmax nearly hard from the start, and points on the "
+            "wrong side of the circle get stuck. On the default spiral (8 seeds, 1,000 steps) every run "
+            f"converged with s ≤ {safe:g}; ArcFace at s = 64 stalled in 7 of 8, and lambda annealing "
+            "barely helped. The papers' s = 30..64 is meant for 512-D features.",
             icon=":material/warning:",
         )
-        st.button(f"Use s = {safe:g}", key="train_use_safe_scale", on_click=use_scale, args=(safe,))
+        st.button(
+            f"Use s = {safe:g}",
+            key="train_use_safe_scale",
+            help="the largest s that converged on every seed",
+            on_click=use_scale,
+            args=(safe,),
+        )
 
 
 def restart_notice(previous: session.Run, run: session.Run) -> None:
@@ -507,9 +511,12 @@ def page() -> None:
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
     previous = session.current_run()
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
-    if previous is not None and run is not previous:
-        restart_notice(previous, run)
-    scale_warning(settings)
+    # One slot, always there, for the notices that come and go: the live charts below keep their
+    # place in the page (a chart whose place shifts is mounted afresh, losing zoom and blinking).
+    with st.container():
+        if previous is not None and run is not previous:
+            restart_notice(previous, run)
+        scale_warning(settings)
     started = run.running or run.trainer.step > 0
     session.write_link(settings, lost_run.marker(started))
     with top:

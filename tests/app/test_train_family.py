@@ -21,7 +21,7 @@ def status(at) -> str:
 
 
 def scale_warnings(at) -> list[str]:
-    return [warning.value for warning in at.warning if "known not to converge" in warning.value]
+    return [warning.value for warning in at.warning if "known not to converge" in warning.value]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_bad_compare_entries_in_a_link_are_named_and_the_good_ones_trained():
 def test_a_large_scale_warns_with_the_reason_and_the_fix_button_applies_the_safe_scale():
     at = start(member="arcface", scale="64")
     (warning,) = scale_warnings(at)
-    assert warning.startswith("ArcFace m=28.6° s=64: this scale s is known not to converge")
+    assert warning.startswith("ArcFace m=28.6° s=64: known not to converge reliably on 2-D features")
     assert "s·cos θ" in warning and f"s ≤ {SAFE_SCALES['arcface']:g}" in warning
     click(at, "train_use_safe_scale")
     assert at.number_input(key="ts_scale").value == SAFE_SCALES["arcface"]
