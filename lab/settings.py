@@ -1,8 +1,14 @@
-"""TrainSettings: every setting of a live training run in one frozen dataclass, numpy-free and
-torch-free, so a page can parse and write its URL without importing torch.
+"""TrainSettings: every setting of a live training run in one frozen dataclass, torch-free, so a
+page can parse and write its URL without importing torch.
 
 It is the cache key of a run and round-trips through URL query parameters
 (to_query / from_query). Re-exported by lab.train.
+
+The head is any member of lsoftmax.margins (MEMBER_SPECS: its name, its parameter fields in the
+UI's units, degrees for angles); compare mode lists models as entries such as
+"softmax,lsoftmax:4,cosface:0.35:2,arcface:28.65:2" (parse_entry). Links from before the family
+(m=4&compare_ms=1,2,3,4) still open the same models. SAFE_SCALES holds the measured s above which
+the normalised members stop converging on 2-D features (scale_risks).
 """
 
 from __future__ import annotations

@@ -57,7 +57,10 @@ SHOW_TEST_KEY = "train_show_test"  # draw the held-out points
 DISCRETE_KEY = "train_discretise"  # decision regions as flat class colours
 HISTORY_HEIGHTS = (260, 360)  # px, the curves: plain, presenting (18 px text and the legend need the room)
 # Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
-UI_LIMITS = {"n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0)}
+UI_LIMITS = {
+    "n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0),
+    "scale": (0.1, 128.0),
+}  # fmt: skip
 
 
 def key(name: str) -> str:
@@ -222,7 +225,7 @@ def member_widgets(member: str, comparing: bool) -> None:
         st.number_input("m1 (multiplies θ)", 1.0, 4.0, step=0.1, key=key("combined_m1"), **number)
         st.number_input("m2 (degrees, added to θ)", 0.0, 90.0, step=1.0, key=key("combined_m2_deg"), **number)
         st.number_input("m3 (subtracted from cos)", 0.0, 1.0, step=0.05, key=key("combined_m3"), **number)
-    st.number_input("Scale s (x and W are normalised)", 0.1, 128.0, step=1.0, key=key("scale"), **number)
+    st.number_input("Scale s (x and W are normalised)", *UI_LIMITS["scale"], step=1.0, key=key("scale"), **number)
 
 
 def loss_panel() -> None:

@@ -139,3 +139,31 @@ def test_the_fix_rewrites_every_compared_entry_with_too_large_a_scale():
     click(at, "train_use_safe_scale")
     assert at.multiselect(key="ts_compare").value == ["softmax", "cosface:0.35:2", "arcface:28.65:2"]
     assert scale_warnings(at) == []
+
+
+def test_a_scale_below_what_the_widget_offers_is_clamped_with_a_notice():
+    at = start(member="cosface", scale="0.01")
+    assert any(warning.value.startswith("scale=0.01 is outside what this page offers") for warning in at.warning)
+    assert at.number_input(key="ts_scale").value == 0.1
+    assert at.session_state[session.RUN_KEY].trainer.margins == (CosFace(m=0.35, s=0.1),)
+
+
+def test_the_feature_panel_arcs_are_each_members_own_criterion():
+    """The grey margins drawn for a member are the library's feasible arcs for that member (norms of W ignored)."""
+    from types import SimpleNamespace
+
+    from lsoftmax.geometry import feasible_arcs
+
+    weights = np.array([[[1.0, 0.2], [-0.5, 1.0], [-0.4, -1.2]]] * 3, dtype=np.float32)
+    weights[:, 0] *= 3.0  # one long class vector: L-Softmax's arcs depend on it, the normalised members' do not
+    members = (LSoftmax(m=2), ArcFace(m=0.5, s=2.0), CosFace(m=0.35, s=2.0))
+    run = session.Run(settings=None, data_id="", trainer=None)
+    arcs = session.refresh_arcs(run, SimpleNamespace(weights=weights, margins=members), max_updates=3)
+    for g, member in enumerate(members):
+        assert arcs[g].arcs == feasible_arcs(weights[g].astype(np.float64), member)
+    unit = weights[1] / np.linalg.norm(weights[1], axis=1, keepdims=True)
+    flat = [
+        bound for arc_list in feasible_arcs(unit.astype(np.float64), members[1]) for arc in arc_list for bound in arc
+    ]
+    assert [bound for arc_list in arcs[1].arcs for arc in arc_list for bound in arc] == pytest.approx(flat, abs=1e-6)
+    assert arcs[0].arcs != feasible_arcs((weights[0] / np.linalg.norm(weights[0], axis=1, keepdims=True)), 2)
