@@ -25,57 +25,10 @@ CUSTOM_DATASET = "custom"  # the user's own points (lab.user_data); n_samples, n
 ACTIVATIONS = ("prelu", "relu", "tanh")
 LAMBDA_KINDS = ("power", "multiplicative", "none")
 OPTIMIZERS = ("adam", "sgd")
-MAX_MARGIN = 8
-MAX_COMPARE = 8
 LEGACY_COMPARE = "compare_ms"  # the query key of compare mode over m before the family: compare_ms=1,2,3,4
 SCALE_DEFAULT = 2.0  # s of the normalised members by default: converges from scratch on 2-D (SAFE_SCALES)
-
-
-@dataclass(frozen=True)
-class MemberSpec:
-    """One member of lsoftmax.margins as the lab offers it: its name, its parameter fields, how to build it."""
-
-    label: str  # shown in menus and legends
-    kind: type  # the member's class in lsoftmax.margins
-    fields: tuple[str, ...]  # the TrainSettings fields of its parameters, in the order of a compare entry
-    build: Callable[..., Margin]  # the parameters (UI units: degrees for angles) -> the member
-    ui_params: Callable[[Margin], tuple]  # the member -> its parameters in UI units (the inverse of build)
-
-
-MEMBER_SPECS = {
-    "lsoftmax": MemberSpec("L-Softmax", LSoftmax, ("m",), lambda m: LSoftmax(m=m), lambda margin: (margin.m,)),
-    "sphereface": MemberSpec(
-        "A-Softmax (SphereFace)", SphereFace, ("m",), lambda m: SphereFace(m=m), lambda margin: (margin.m,)
-    ),
-    "cosface": MemberSpec(
-        "CosFace (AM-Softmax)",
-        CosFace,
-        ("cosface_m", "scale"),
-        lambda m, s: CosFace(m=m, s=s),
-        lambda margin: (margin.m, margin.s),
-    ),
-    "arcface": MemberSpec(
-        "ArcFace",
-        ArcFace,
-        ("arcface_m_deg", "scale"),
-        lambda degrees, s: ArcFace(m=math.radians(degrees), s=s),
-        lambda margin: (math.degrees(margin.m), margin.s),
-    ),
-    "combined": MemberSpec(
-        "combined margin",
-        CombinedMargin,
-        ("combined_m1", "combined_m2_deg", "combined_m3", "scale"),
-        lambda m1, degrees, m3, s: CombinedMargin(m1=m1, m2=math.radians(degrees), m3=m3, s=s),
-        lambda margin: (margin.m1, math.degrees(margin.m2), margin.m3, margin.s),
-    ),
-}
-SOFTMAX_ENTRY = "softmax"  # the compare entry of L-Softmax m = 1 (plain softmax)
-# The largest s with which each normalised member converged (test accuracy >= 95 %) for 8 of 8
-# seeds on the default spiral in 1000 steps, lambda = 0 (bench/family_scales.py). Above it,
-# some seeds stall: at s = 64 CosFace 6 of 8, ArcFace 1 of 8, combined 4 of 8, and even
-# without a margin (CosFace m = 0) 1 of 8. The power lambda schedule did not rescue them
-# (its plain logit is s cos too): the fix on 2-D features is a smaller s.
-SAFE_SCALES = {"cosface": 8.0, "arcface": 2.0, "combined": 2.0}
+MAX_MARGIN = 8
+MAX_COMPARE = 8
 
 
 @dataclass(frozen=True)
@@ -97,7 +50,8 @@ class TrainSettings:
     hidden_width: int = 32  # units per hidden layer, 2..128
     activation: str = "prelu"  # "prelu" | "relu" | "tanh"
     batch_norm: bool = False  # BatchNorm after each hidden Linear (which then has no bias)
-    # --- margin head (K, 2), no bias: a member of lsoftmax.margins, its parameters in the UI's units
+    # --- L-Softmax head (K, 2), no bias
+    # The head is any member of lsoftmax.margins (MEMBER_SPECS); its parameters in the UI's units.
     member: str = "lsoftmax"  # a key of MEMBER_SPECS: lsoftmax | sphereface | cosface | arcface | combined
     m: int = 4  # L-Softmax and A-Softmax: integer margin, 1..8 (L-Softmax m = 1 is plain softmax)
     cosface_m: float = 0.35  # CosFace: t = cos(theta) - m, in [0, 1]
@@ -203,6 +157,56 @@ class TrainSettings:
         return cls(**values), problems
 
 
+# ------------------------------------------------------------- the margin family
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """One member of lsoftmax.margins as the lab offers it: its name, its parameter fields, how to build it."""
+
+    label: str  # shown in menus and legends
+    kind: type  # the member's class in lsoftmax.margins
+    fields: tuple[str, ...]  # the TrainSettings fields of its parameters, in the order of a compare entry
+    build: Callable[..., Margin]  # the parameters (UI units: degrees for angles) -> the member
+    ui_params: Callable[[Margin], tuple]  # the member -> its parameters in UI units (the inverse of build)
+
+
+MEMBER_SPECS = {
+    "lsoftmax": MemberSpec("L-Softmax", LSoftmax, ("m",), lambda m: LSoftmax(m=m), lambda margin: (margin.m,)),
+    "sphereface": MemberSpec(
+        "A-Softmax (SphereFace)", SphereFace, ("m",), lambda m: SphereFace(m=m), lambda margin: (margin.m,)
+    ),
+    "cosface": MemberSpec(
+        "CosFace (AM-Softmax)",
+        CosFace,
+        ("cosface_m", "scale"),
+        lambda m, s: CosFace(m=m, s=s),
+        lambda margin: (margin.m, margin.s),
+    ),
+    "arcface": MemberSpec(
+        "ArcFace",
+        ArcFace,
+        ("arcface_m_deg", "scale"),
+        lambda degrees, s: ArcFace(m=math.radians(degrees), s=s),
+        lambda margin: (math.degrees(margin.m), margin.s),
+    ),
+    "combined": MemberSpec(
+        "combined margin",
+        CombinedMargin,
+        ("combined_m1", "combined_m2_deg", "combined_m3", "scale"),
+        lambda m1, degrees, m3, s: CombinedMargin(m1=m1, m2=math.radians(degrees), m3=m3, s=s),
+        lambda margin: (margin.m1, math.degrees(margin.m2), margin.m3, margin.s),
+    ),
+}
+SOFTMAX_ENTRY = "softmax"  # the compare entry of L-Softmax m = 1 (plain softmax)
+# The largest s with which each normalised member converged (test accuracy >= 95 %) for 8 of 8
+# seeds on the default spiral in 1000 steps, lambda = 0 (bench/family_scales.py). Above it,
+# some seeds stall: at s = 64 CosFace 6 of 8, ArcFace 1 of 8, combined 4 of 8, and even
+# without a margin (CosFace m = 0) 1 of 8. The power lambda schedule did not rescue them
+# (its plain logit is s cos too): the fix on 2-D features is a smaller s.
+SAFE_SCALES = {"cosface": 8.0, "arcface": 2.0, "combined": 2.0}
+
+
 # ------------------------------------------------------------- validation
 
 
@@ -261,8 +265,8 @@ _VALIDATORS = {
     "hidden_width": _int_range(2, 128),
     "activation": _choice(ACTIVATIONS),
     "batch_norm": _check_bool,
-    "member": _choice(tuple(MEMBER_SPECS)),
     "m": _int_range(1, MAX_MARGIN),
+    "member": _choice(tuple(MEMBER_SPECS)),
     "cosface_m": _float_range(0.0, 1.0),
     "arcface_m_deg": _float_range(0.0, 90.0),
     "combined_m1": _float_range(1.0, 4.0),
