@@ -45,7 +45,7 @@ class Preset:
     @property
     def link(self) -> str:
         """Relative link to the state, e.g. 'binary?m=2&t12=90' (relative, so it works under any base path)."""
-        return f"{self.page}?{urlencode(self.query, safe=',')}" if self.query else self.page
+        return f"{self.page}?{urlencode(self.query, safe=',:')}" if self.query else self.page
 
 
 def _binary(m: int, norm1: float, norm2: float, theta12: int = 90, **extra) -> dict:
@@ -95,7 +95,7 @@ PRESETS = {
     ),
     "figure2-live": Preset(
         "Figure 2 live: spiral, compare m = 1,2,3,4", "train",
-        TrainSettings(compare_ms=(1, 2, 3, 4)).to_query(),
+        TrainSettings(compare=("softmax", "lsoftmax:2", "lsoftmax:3", "lsoftmax:4")).to_query(),
         "Four models trained side by side on the same spiral: the feature wedges get thinner as m grows.",
     ),
     "family-why-normalise": Preset(

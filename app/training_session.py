@@ -29,7 +29,7 @@ import streamlit as st
 
 from app import environment
 from app.figures.training import FeatureScene, RegionScene, nice_extent
-from lab.settings import TrainSettings
+from lab.settings import TrainSettings, model_name
 from lsoftmax.geometry import feasible_arcs, margin_gaps
 
 RUN_KEY = "train_run"  # st.session_state key of the Run
@@ -323,10 +323,11 @@ def _moved(old: np.ndarray, new: np.ndarray) -> float:
     return float(np.abs(new - old).max()) / scale
 
 
-def _exact_arcs(weights: np.ndarray, m: int) -> Arcs:
+def _exact_arcs(weights: np.ndarray, margin) -> Arcs:
+    """The arcs of each class's criterion for this member (margin-family.md section 2)."""
     weights = np.asarray(weights, dtype=np.float64)
     try:
-        arcs = feasible_arcs(weights, m)
+        arcs = feasible_arcs(weights, margin)
     except ValueError:  # a zero or non-finite class vector: nothing to draw
         return Arcs(weights, [[] for _ in weights], [], time.perf_counter())
     gaps = [(gap.start, gap.end) for gap in margin_gaps(arcs) if gap.width > 0]
@@ -390,7 +391,7 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
                 snapshot.weights[g],
                 arcs.arcs,
                 arcs.gaps,
-                f"m = {snapshot.margins[g]}",
+                model_name(snapshot.margins[g]),
             )
         )
     return regions, features
@@ -437,7 +438,7 @@ def widget_key(name: str) -> str:
 
 
 def _widget_value(name: str, value):
-    return list(value) if name == "compare_ms" else value
+    return list(value) if name == "compare" else value
 
 
 def _macs_per_point(settings: TrainSettings, width: int) -> int:
@@ -534,7 +535,7 @@ def settings_from_widgets(n_points: int | None = None) -> tuple[TrainSettings, s
     values = {}
     for name in TrainSettings.__dataclass_fields__:
         value = st.session_state.get(widget_key(name), getattr(previous, name))
-        values[name] = tuple(sorted(value)) if name == "compare_ms" else value
+        values[name] = tuple(value) if name == "compare" else value  # compare keeps the order chosen
     try:
         settings = TrainSettings(**values)
     except ValueError as error:

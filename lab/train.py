@@ -20,8 +20,9 @@ Conventions (for the page):
   `diverged`, and further train() calls do nothing until reset().
 - reset(same_init=False) moves to settings.seed + 1: a new data draw, split, initialisation
   and batch order; the new settings are in trainer.settings (trainer.seed is a shortcut).
-- Compare mode: G = len(compare_ms) models, one per m, start from the same weights and see the
-  same batches; arrays with a leading G follow the order of `margins`.
+- Compare mode: G = len(settings.compare) models, one per entry (a member and its parameters),
+  start from the same weights and see the same batches; arrays with a leading G follow the
+  order of `margins`.
 - Grids: grid_class[g, i, j] is the class at (grid_x[j], grid_y[i]) (rows follow y, as a
   heatmap's z).
 - Where it runs: device None picks CUDA when available, as asked. The training step runs in
@@ -29,9 +30,9 @@ Conventions (for the page):
   this small) and as plain torch autograd over lsoftmax.margin_logits on CUDA (backend
   "autograd", which the tests also run on the CPU as the reference); evaluation (metrics,
   decision grid) always in torch.
-- Margins: settings.margins (integers m, L-Softmax) unless Trainer(..., margins=...) gives
-  members of lsoftmax.margins (SphereFace, CosFace, ArcFace, ...), one per model; t and dt/dc
-  always come from the member. Measured (bench/train.py): this
+- Margins: settings.margins (members of lsoftmax.margins: LSoftmax, SphereFace, CosFace,
+  ArcFace, CombinedMargin), unless Trainer(..., margins=...) gives members (or integers m), one
+  per model; t and dt/dc always come from the member. Measured (bench/train.py): this
   model is launch-bound on a GPU, about 5x slower per step on an H200 than on one CPU core,
   so a page that wants speed should pass device="cpu".
 
@@ -57,8 +58,8 @@ import torch
 from lab.angles import AngleStats, angle_stats
 from lab.datasets import make_dataset
 from lab.models import NetworkShape, StackedNetwork
-from lab.settings import CUSTOM_DATASET, TrainSettings
-from lsoftmax.margins import Margin, as_margin
+from lab.settings import CUSTOM_DATASET, TrainSettings, model_name
+from lsoftmax.margins import as_margin
 from lsoftmax.schedule import LambdaSchedule, MultiplicativeSchedule
 
 __all__ = ["TrainSettings", "Trainer", "TrainReport", "Snapshot", "AngleStats", "angle_stats", "make_schedule"]
@@ -89,7 +90,7 @@ class Snapshot:
     """Everything the page draws at one step, as numpy (G models, N points, K classes, R grid)."""
 
     step: int
-    margins: tuple  # m of each model (an int for L-Softmax, else the lsoftmax.margins member)
+    margins: tuple  # the lsoftmax.margins member of each model (an int m where Trainer(margins=...) gave one)
     lambdas: np.ndarray  # (G,) lambda at this step
     inputs: np.ndarray  # (N, 2) float32, train and test points
     labels: np.ndarray  # (N,) int64
@@ -473,14 +474,12 @@ class Trainer:
     def _message(self, failed: int, target: int, loss: float, norm: float, model: int) -> str:
         settings = self.settings
         what = f"the loss became {loss}" if not math.isfinite(loss) else f"the mean feature norm |x| reached {norm:.3g}"
-        margin = self.margins[model]
-        name = margin.describe() if isinstance(margin, Margin) else f"m = {margin}"
-        which = f" (model with {name})" if len(self.margins) > 1 else ""
+        which = f" (model {model_name(self.margins[model])})" if len(self.margins) > 1 else ""
         return (
             f"Training diverged at step {failed}{which}: {what}. Training stopped and the model was restored "
             f"to step {target}, the last good state. Try a smaller learning rate (now {settings.learning_rate:g}), "
             f"lambda_min > 0 (now {settings.lambda_min:g}; 1 to 5 eases the margin in), a slower lambda decay, "
-            f"or a smaller m."
+            f"or a smaller margin (m, or s for CosFace and ArcFace)."
         )
 
     # --- evaluation

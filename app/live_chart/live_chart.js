@@ -65,6 +65,9 @@ function hostFor(parentElement, height) {
     parentElement.appendChild(host);
     // plotly's own "responsive" follows the window only; the sidebar also changes our width.
     new ResizeObserver(() => {
+      // A chart being replaced (its key changed) or hidden shrinks to nothing: plotly would reject
+      // resizing a div that is not displayed ("Resize must be passed a displayed plot div element").
+      if (!host.isConnected || host.offsetParent === null) return;
       if (host.__fit) host.__fit();
       // A chart leaving the page (a rerun that drops it) reports size 0 last: plotly rejects a
       // resize of a div that is not displayed, and logs it as an error.

@@ -1,4 +1,5 @@
-"""Live training lab: a small network with an L-Softmax head trains while you watch (Figure 2, live).
+"""Live training lab: a small network with a margin head (L-Softmax, A-Softmax, CosFace, ArcFace or
+the combined margin) trains while you watch (Figure 2, live); compare mode trains several in lockstep.
 
 Play, Pause, Step, Reset and New seed are on_click callbacks outside the fragment (a full run
 re-arms or stops the fragment's timer); the fragment trains a bounded amount per tick and
@@ -29,8 +30,24 @@ from app.figures.training import (
 from app.links import page_url, repeated_keys
 from app.live_chart import chart_payload, send_payload
 from lab.datasets import DATASETS
-from lab.settings import ACTIVATIONS, CUSTOM_DATASET, LAMBDA_KINDS, MAX_MARGIN, OPTIMIZERS, TrainSettings
+from lab.settings import (
+    ACTIVATIONS,
+    CUSTOM_DATASET,
+    LAMBDA_KINDS,
+    MAX_COMPARE,
+    MAX_MARGIN,
+    MEMBER_SPECS,
+    OPTIMIZERS,
+    SOFTMAX_ENTRY,
+    TrainSettings,
+    canonical_entry,
+    entry_with_scale,
+    margin_from_entry,
+    model_name,
+    scale_risks,
+)
 from lab.user_data import MAX_UPLOAD_MB
+from lsoftmax.margins import as_margin
 
 CUSTOM_KEY = "train_custom_data"  # the parsed CSV (session.CustomData)
 CSV_ERROR_KEY = "train_csv_error"
@@ -40,7 +57,10 @@ SHOW_TEST_KEY = "train_show_test"  # draw the held-out points
 DISCRETE_KEY = "train_discretise"  # decision regions as flat class colours
 HISTORY_HEIGHTS = (260, 360)  # px, the curves: plain, presenting (18 px text and the legend need the room)
 # Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
-UI_LIMITS = {"n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0)}
+UI_LIMITS = {
+    "n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0),
+    "scale": (0.1, 128.0),
+}  # fmt: skip
 
 
 def key(name: str) -> str:
@@ -92,7 +112,36 @@ def new_seed() -> None:
 
 def compare_paper_margins() -> None:
     """The paper's Figure 2: m = 1, 2, 3, 4 side by side."""
-    st.session_state[key("compare_ms")] = [1, 2, 3, 4]
+    st.session_state[key("compare")] = [SOFTMAX_ENTRY, "lsoftmax:2", "lsoftmax:3", "lsoftmax:4"]
+
+
+def compare_family() -> None:
+    """Softmax, L-Softmax m = 4, CosFace and ArcFace (with the margins and s set under Loss) side by side."""
+    settings = st.session_state[session.SETTINGS_KEY]
+    members = [dataclasses.replace(settings, member=name).entry for name in ("cosface", "arcface")]
+    st.session_state[key("compare")] = [SOFTMAX_ENTRY, "lsoftmax:4", *members]
+
+
+def add_to_compare() -> None:
+    """Add the member and parameters set under Loss to the compared models."""
+    entries = list(st.session_state.get(key("compare")) or [])
+    entry = st.session_state[session.SETTINGS_KEY].entry
+    if entry not in entries and len(entries) < MAX_COMPARE:
+        st.session_state[key("compare")] = [*entries, entry]
+
+
+def use_scale(scale: float) -> None:
+    """The fix for a scale that does not converge on 2-D: s, here and in every compared entry."""
+    st.session_state[key("scale")] = scale
+    entries = st.session_state.get(key("compare")) or []
+    st.session_state[key("compare")] = [entry_with_scale(entry, scale) for entry in entries]
+
+
+def compare_choices(settings: TrainSettings) -> list[str]:
+    """The compare menu: softmax and L-Softmax m = 2..8, A-Softmax m = 2..4, and every member as set under Loss."""
+    fixed = [SOFTMAX_ENTRY, *(f"lsoftmax:{m}" for m in range(2, MAX_MARGIN + 1)), "sphereface:2", "sphereface:4"]
+    members = [dataclasses.replace(settings, member=name).entry for name in MEMBER_SPECS]
+    return list(dict.fromkeys(canonical_entry(entry) for entry in [*fixed, *members]))
 
 
 def csv_uploaded() -> None:
@@ -160,17 +209,33 @@ def model_panel() -> None:
     st.toggle("BatchNorm", key=key("batch_norm"))
 
 
+def member_widgets(member: str, comparing: bool) -> None:
+    """The chosen member's parameters (angles in degrees); disabled while compare mode trains its own list."""
+    why = "Compare mode trains the models chosen under Compare" if comparing else None
+    if member in ("lsoftmax", "sphereface"):
+        plain = "1 is plain softmax" if member == "lsoftmax" else "1: W normalised, no margin"
+        st.slider("Margin m", 1, MAX_MARGIN, key=key("m"), disabled=comparing, help=why or plain)
+        return
+    number = {"format": "%g", "disabled": comparing, "help": why}
+    if member == "cosface":
+        st.number_input("Margin m (cosine): t = cos θ − m", 0.0, 1.0, step=0.05, key=key("cosface_m"), **number)
+    elif member == "arcface":
+        st.number_input("Margin m (degrees): t = cos(θ + m)", 0.0, 90.0, step=1.0, key=key("arcface_m_deg"), **number)
+    else:
+        st.number_input("m1 (multiplies θ)", 1.0, 4.0, step=0.1, key=key("combined_m1"), **number)
+        st.number_input("m2 (degrees, added to θ)", 0.0, 90.0, step=1.0, key=key("combined_m2_deg"), **number)
+        st.number_input("m3 (subtracted from cos)", 0.0, 1.0, step=0.05, key=key("combined_m3"), **number)
+    st.number_input("Scale s (x and W are normalised)", *UI_LIMITS["scale"], step=1.0, key=key("scale"), **number)
+
+
 def loss_panel() -> None:
-    """m and the lambda schedule (only the active schedule's parameters are shown)."""
-    comparing = bool(st.session_state.get(key("compare_ms")))
-    st.slider(
-        "Margin m",
-        1,
-        MAX_MARGIN,
-        key=key("m"),
-        disabled=comparing,
-        help="Compare mode trains one model per m chosen under Compare" if comparing else "1 is plain softmax",
-    )
+    """The member, its parameters and the lambda schedule (only the active schedule's parameters are shown)."""
+    comparing = bool(st.session_state.get(key("compare")))
+    member = st.selectbox(
+        "Loss", list(MEMBER_SPECS), key=key("member"), format_func=lambda name: MEMBER_SPECS[name].label,
+        disabled=comparing, help="Compare mode trains the models chosen under Compare" if comparing else None,
+    )  # fmt: skip
+    member_widgets(member, comparing)
     kind = st.radio("Lambda schedule", LAMBDA_KINDS, key=key("lambda_kind"), horizontal=True)
     if kind == "power":
         st.number_input("lambda base", 0.0, 1e6, key=key("lambda_base"), format="%g")
@@ -193,10 +258,30 @@ def optimizer_panel() -> None:
     st.number_input("Batch size", 1, 1024, key=key("batch_size"))
 
 
+def entry_label(entry: str) -> str:
+    """A compare entry as the legends name its model (a typed entry that does not parse: as typed)."""
+    try:
+        return model_name(margin_from_entry(entry))
+    except ValueError:
+        return notices.shorten(entry)
+
+
 def compare_panel() -> None:
-    """Compare mode: one model per chosen m, trained in lockstep."""
-    st.multiselect("Compare margins m (empty: one model)", list(range(1, MAX_MARGIN + 1)), key=key("compare_ms"))
-    st.button("Compare m = 1, 2, 3, 4", on_click=compare_paper_margins, width="stretch")
+    """Compare mode: one model per chosen entry (a member and its parameters), trained in lockstep."""
+    chosen = list(st.session_state.get(key("compare")) or [])
+    options = list(dict.fromkeys([*compare_choices(st.session_state[session.SETTINGS_KEY]), *chosen]))
+    st.multiselect(
+        "Compare models (empty: one model)", options, key=key("compare"), format_func=entry_label,
+        max_selections=MAX_COMPARE, accept_new_options=True,
+        help="Or type an entry: softmax, lsoftmax:m, sphereface:m, cosface:m:s, arcface:degrees:s, "
+        "combined:m1:degrees:m3:s",
+    )  # fmt: skip
+    st.button("Add the model set under Loss", key="train_add_compare", on_click=add_to_compare, width="stretch")
+    st.button("Compare m = 1, 2, 3, 4", key="train_compare_ms", on_click=compare_paper_margins, width="stretch")
+    st.button(
+        "Compare softmax, L-Softmax, CosFace, ArcFace", key="train_compare_family", on_click=compare_family,
+        width="stretch",
+    )  # fmt: skip
     st.toggle("Decision regions of every model (slower to draw)", key=REGIONS_KEY)
 
 
@@ -249,7 +334,8 @@ def status_line(run: session.Run, snapshot) -> None:
     device = "CUDA" if run.trainer.device == "cuda" else "CPU"
     speed = f" · {run.steps_per_second:,.0f} steps/s" if run.running and run.steps_per_second else ""
     accuracy = " · ".join(
-        f"m = {m}: test acc {acc:.0%}" for m, acc in zip(snapshot.margins, snapshot.test_acc, strict=True)
+        f"{model_name(margin)}: test acc {acc:.0%}"
+        for margin, acc in zip(snapshot.margins, snapshot.test_acc, strict=True)
     )
     epoch = epochs_done(run, snapshot)
     with st.container(key="train_status"):
@@ -327,7 +413,7 @@ def slow_views(run: session.Run) -> None:
     with session.turn(wait, session.click_waiting) as granted:
         if granted:
             snapshot = run.snapshot or run.trainer.snapshot(run.grid_resolution)
-            names = [f"m = {m}" for m in snapshot.margins]
+            names = [model_name(margin) for margin in snapshot.margins]
             figure = history_figure(run.trainer.history(), names)
             height = HISTORY_HEIGHTS[presenter.enabled()]
             payload = chart_payload(figure, height=height, step=snapshot.step)
@@ -338,7 +424,7 @@ def slow_views(run: session.Run) -> None:
     send_payload(payload, key="train_history", height=height, fits=True)  # narrow: one column
     with st.container(key="train_numbers"):
         st.table(numbers_table(snapshot, names, epochs_done(run, snapshot)), hide_index=True)
-    if max(snapshot.margins) > 1:
+    if not all(as_margin(margin).is_plain for margin in snapshot.margins):
         st.caption(
             "The margin loss (train, solid) is measured against a target that gets harder as lambda "
             "(dashed grey) falls, so it can rise while the model improves: the plain losses and the "
@@ -351,10 +437,35 @@ def slow_views(run: session.Run) -> None:
 
 def share_link(settings: TrainSettings) -> None:
     """The link that reopens these settings."""
-    query = urllib.parse.urlencode(settings.to_query())
+    query = urllib.parse.urlencode(settings.to_query(), safe=",:")  # readable: compare=softmax,arcface:28.65:2
     base = page_url(st.context.url or "", st.get_option("server.baseUrlPath") or "", "train")
     with st.expander("Link to these settings"):
         st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+
+
+def scale_warning(settings: TrainSettings) -> None:
+    """Warn, with the reason and a one-click fix, when a model's s is known not to converge on 2-D features."""
+    risks = scale_risks(settings)
+    if not risks:
+        return
+    names = ", ".join(name for name, _ in risks)
+    safe = min(safe for _, safe in risks)
+    with st.container(key="train_scale_warning"):
+        st.warning(
+            f"{names}: known not to converge reliably on 2-D features. With x and W normalised every "
+            "logit is s·cos θ: a large s makes the softmax nearly hard from the start, and points on the "
+            "wrong side of the circle get stuck. On the default spiral (8 seeds, 1,000 steps) every run "
+            f"converged with s ≤ {safe:g}; ArcFace at s = 64 stalled in 7 of 8, and lambda annealing "
+            "barely helped. The papers' s = 30..64 is meant for 512-D features.",
+            icon=":material/warning:",
+        )
+        st.button(
+            f"Use s = {safe:g}",
+            key="train_use_safe_scale",
+            help="the largest s that converged on every seed",
+            on_click=use_scale,
+            args=(safe,),
+        )
 
 
 def restart_notice(previous: session.Run, run: session.Run) -> None:
@@ -377,7 +488,8 @@ def page() -> None:
     """Link -> widgets -> settings -> the run -> buttons -> the ticking views."""
     st.title("Live training lab")
     st.caption(
-        "A small network maps 2-D points to 2-D features; an L-Softmax layer classifies them. "
+        "A small network maps 2-D points to 2-D features; a margin layer (L-Softmax or one of its "
+        "successors, chosen under Loss) classifies them. "
         "Watch the features of each class gather into wedges around their class vector W, "
         "and the margin (grey) open between classes as m grows: the paper's Figure 2, live."
     )
@@ -402,8 +514,12 @@ def page() -> None:
     data = (custom.inputs, custom.labels) if settings.dataset == CUSTOM_DATASET else None
     previous = session.current_run()
     run = session.ensure_run(settings, data, custom.digest if data is not None else "")
-    if previous is not None and run is not previous:
-        restart_notice(previous, run)
+    # One slot, always there, for the notices that come and go: the live charts below keep their
+    # place in the page (a chart whose place shifts is mounted afresh, losing zoom and blinking).
+    with st.container():
+        if previous is not None and run is not previous:
+            restart_notice(previous, run)
+        scale_warning(settings)
     started = run.running or run.trainer.step > 0
     session.write_link(settings, lost_run.marker(started))
     with top:

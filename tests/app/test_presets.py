@@ -76,16 +76,21 @@ def test_training_preset_round_trips_and_opens_the_page_without_notice(name):
     preset = PRESETS[name]
     settings, problems = TrainSettings.from_query(preset.query)
     assert problems == []
-    assert settings.compare_ms == (1, 2, 3, 4) and settings.dataset == "spiral"
+    assert [margin.m for margin in settings.margins] == [1, 2, 3, 4] and settings.dataset == "spiral"
     at = open_preset(preset)
     assert not at.exception, at.exception
     assert not at.warning, [w.value for w in at.warning]
-    assert list(at.session_state[session.widget_key("compare_ms")]) == [1, 2, 3, 4]
+    assert list(at.session_state[session.widget_key("compare")]) == [
+        "softmax",
+        "lsoftmax:2",
+        "lsoftmax:3",
+        "lsoftmax:4",
+    ]
 
 
 def test_links_are_relative_and_carry_the_query():
     assert PRESETS["first-margin"].link == "binary?m=2&n1=2&lock=true&t12=90"
-    assert PRESETS["figure2-live"].link == "train?compare_ms=1,2,3,4"
+    assert PRESETS["figure2-live"].link == "train?compare=softmax,lsoftmax:2,lsoftmax:3,lsoftmax:4"
 
 
 @pytest.mark.parametrize("page", ["", "about", "../etc", "lesson"])

@@ -24,7 +24,7 @@ STEPS_IN_FIRST_SECOND = math.ceil(1.0 / session.TICK_SECONDS) * session.DEFAULT_
 STORY_STEPS = 2000  # about 30 s of play at ~7 ticks/s in compare mode (bench/ui_train.py)
 NOT_CONVERGED = 0.9  # test accuracy every model stays below after the first second of play
 MIN_PANEL_FILL = 0.3  # 90th percentile |x| / the panel's half-width, for every compare panel
-COMPARE = TrainSettings(compare_ms=(1, 2, 3, 4))
+COMPARE = TrainSettings(compare=("softmax", "lsoftmax:2", "lsoftmax:3", "lsoftmax:4"))
 # The old default (blobs): m = 1's |x| was several times m = 4's, so a shared range shrank the others.
 OLD_BLOBS = dataclasses.replace(COMPARE, dataset="blobs", n_classes=4, noise=0.1, learning_rate=0.01)
 

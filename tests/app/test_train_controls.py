@@ -68,7 +68,7 @@ def test_epoch_and_step_counters_and_the_numbers_beside_the_curves():
     assert list(table["test loss"]) == [f"{snapshot.test_loss[0]:.4f}"]
     assert list(table["train accuracy"]) == [f"{snapshot.train_acc[0]:.1%}"]
     compare = click(start(compare_ms="1,4"), "train_step")
-    assert list(compare.table[0].value["model"]) == ["m = 1", "m = 4"]
+    assert list(compare.table[0].value["model"]) == ["softmax", "L-Softmax m=4"]
 
 
 def open_circles(header: dict) -> int:

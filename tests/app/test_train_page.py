@@ -125,13 +125,13 @@ def test_new_seed_changes_the_seed_and_the_link():
 
 
 def test_a_link_sets_the_controls_and_compare_mode():
-    at = start(m="2", compare_ms="1,3", dataset="moons", learning_rate="0.005")
+    at = start(m="2", compare_ms="1,3", dataset="moons", learning_rate="0.005")  # a link from before the family
     assert at.slider(key="ts_m").value == 2
-    assert at.multiselect(key="ts_compare_ms").value == [1, 3]
+    assert at.multiselect(key="ts_compare").value == ["softmax", "lsoftmax:3"]
     assert at.selectbox(key="ts_dataset").value == "moons"
     titles = [annotation["text"] for annotation in views(at)["figure"]["layout"]["annotations"]]
-    assert any(title.startswith("features, m = 1 (±") for title in titles)
-    assert any(title.startswith("features, m = 3 (±") for title in titles)
+    assert any(title.startswith("features, softmax (±") for title in titles)
+    assert any(title.startswith("features, L-Softmax m=3 (±") for title in titles)
     assert not at.warning
 
 

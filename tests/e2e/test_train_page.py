@@ -96,7 +96,8 @@ def test_compare_mode_trains_four_models_side_by_side(page, app_url):
         "() => [...document.querySelectorAll('.lsoftmax-live-chart .annotation-text')].map((t) => t.textContent)"
     )
     features = [t for t in titles if t.startswith("features")]
-    assert [f"features, m = {m} (±" for m in (1, 2, 3, 4)] == [t.split("±")[0] + "±" for t in features]
+    names = ("softmax", "L-Softmax m=2", "L-Softmax m=3", "L-Softmax m=4")  # an old compare_ms link
+    assert [f"features, {name} (±" for name in names] == [t.split("±")[0] + "±" for t in features]
     page.evaluate(WATCH_LIVE_CHARTS)
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => +document.querySelector('.lsoftmax-live-chart').dataset.step >= 400", timeout=60_000)
