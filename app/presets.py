@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from lab.settings import TrainSettings
+from lab.settings import TrainSettings, lsoftmax_entries
 
 # URL path -> page file, relative to the entry point (what st.page_link wants).
 PAGE_FILES = {
@@ -95,7 +95,7 @@ PRESETS = {
     ),
     "figure2-live": Preset(
         "Figure 2 live: spiral, compare m = 1,2,3,4", "train",
-        TrainSettings(compare=("softmax", "lsoftmax:2", "lsoftmax:3", "lsoftmax:4")).to_query(),
+        TrainSettings(compare=lsoftmax_entries((1, 2, 3, 4))).to_query(),
         "Four models trained side by side on the same spiral: the feature wedges get thinner as m grows.",
     ),
     "family-why-normalise": Preset(

@@ -19,6 +19,7 @@ import tracemalloc
 import numpy as np
 import torch
 
+from lab.settings import lsoftmax_entries
 from lab.train import Trainer, TrainSettings
 
 LIMIT_MB = 30.0
@@ -83,7 +84,7 @@ def main() -> None:
     torch.set_num_threads(1)
     cases = {
         "one model (defaults)": TrainSettings(),
-        "compare m = 1..4": TrainSettings(compare_ms=(1, 2, 3, 4)),
+        "compare m = 1..4": TrainSettings(compare=lsoftmax_entries((1, 2, 3, 4))),
         "2,000 points, 4 x 64 hidden": TrainSettings(n_samples=2000, hidden_layers=4, hidden_width=64),
     }
     print(f"{args.ticks} ticks x {args.steps} steps, snapshot(60) + history() per tick; limit {LIMIT_MB:.0f} MB\n")

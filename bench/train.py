@@ -19,6 +19,7 @@ import time
 import torch
 
 from lab.models import views
+from lab.settings import lsoftmax_entries
 from lab.train import Trainer, TrainSettings
 from lsoftmax import lsoftmax_logits
 
@@ -119,7 +120,7 @@ def main(argv=None) -> None:
     device = args.device
     rows = []
     single = {"playground": Trainer(PLAYGROUND, device=device), "default": Trainer(OURS, device=device)}
-    compare = Trainer(dataclasses.replace(OURS, compare_ms=(1, 2, 3, 4)), device=device)
+    compare = Trainer(dataclasses.replace(OURS, compare=lsoftmax_entries((1, 2, 3, 4))), device=device)
     per_step = time_training({**single, "compare": compare}, args.steps, args.repeats)
     for name, settings in (("playground", PLAYGROUND), ("default", OURS)):
         seconds = per_step[name]

@@ -125,13 +125,13 @@ def server_tick_ms(compare_ms: tuple[int, ...] | None, ticks: int, query: str = 
     from app import training_session as session
     from app.figures.training import compare_figure, history_figure, single_figure
     from app.live_chart import pack_message
-    from lab.settings import TrainSettings
+    from lab.settings import TrainSettings, lsoftmax_entries
 
     if query:
         link = dict(urllib.parse.parse_qsl(query.lstrip("?")))
         settings = session.settings_from_link(link, {})[0]
     else:
-        settings = TrainSettings(compare_ms=compare_ms)
+        settings = TrainSettings(compare=lsoftmax_entries(compare_ms or ()))
     run = session.new_run(settings)
     run.running = True
     parts = {"train": [], "snapshot": [], "arcs + scenes": [], "figures + encode": []}

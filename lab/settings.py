@@ -331,6 +331,11 @@ def canonical_entry(entry: str) -> str:
     return ":".join([name, *(_number(value) for value in values)])
 
 
+def lsoftmax_entries(ms) -> tuple[str, ...]:
+    """The compare entries of L-Softmax at each m of `ms` (m = 1 is "softmax"): compare mode over m."""
+    return tuple(canonical_entry(f"lsoftmax:{m}") for m in ms)
+
+
 def margin_from_entry(entry: str) -> Margin:
     """The lsoftmax.margins member a compare entry names."""
     name, values = parse_entry(entry)
@@ -413,7 +418,7 @@ def _legacy_compare(raw, problems: list[str]) -> str | None:
         expected = f"at most {MAX_COMPARE} distinct integers m in 1..{MAX_MARGIN}"
         problems.append(f"Ignored {LEGACY_COMPARE}={text[:40]!r}: expected {expected}")
         return None
-    return ",".join(canonical_entry(f"lsoftmax:{m}") for m in values)
+    return ",".join(lsoftmax_entries(values))
 
 
 # ------------------------------------------------------------ URL strings

@@ -178,7 +178,7 @@ def schedule(query: dict):
 def wedges(query: dict):
     """Where training must put the features: the feasible wedges of K evenly spaced classes, one frame per m."""
     settings, _ = TrainSettings.from_query(query)
-    k, margins = settings.effective_classes, settings.margins
+    k, margins = settings.effective_classes, [margin.m for margin in settings.margins]
     angles = [round(360 * j / k) for j in range(k)]
     scenes = [multiclass_scene(angles, [2.0] * k, m)[0] for m in margins]
     title = f"Where the features must go: {k} classes, m = {margins[0]} … {margins[-1]}"

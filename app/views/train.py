@@ -42,6 +42,7 @@ from lab.settings import (
     TrainSettings,
     canonical_entry,
     entry_with_scale,
+    lsoftmax_entries,
     margin_from_entry,
     model_name,
     scale_risks,
@@ -112,7 +113,7 @@ def new_seed() -> None:
 
 def compare_paper_margins() -> None:
     """The paper's Figure 2: m = 1, 2, 3, 4 side by side."""
-    st.session_state[key("compare")] = [SOFTMAX_ENTRY, "lsoftmax:2", "lsoftmax:3", "lsoftmax:4"]
+    st.session_state[key("compare")] = list(lsoftmax_entries((1, 2, 3, 4)))
 
 
 def compare_family() -> None:
@@ -139,7 +140,7 @@ def use_scale(scale: float) -> None:
 
 def compare_choices(settings: TrainSettings) -> list[str]:
     """The compare menu: softmax and L-Softmax m = 2..8, A-Softmax m = 2..4, and every member as set under Loss."""
-    fixed = [SOFTMAX_ENTRY, *(f"lsoftmax:{m}" for m in range(2, MAX_MARGIN + 1)), "sphereface:2", "sphereface:4"]
+    fixed = [*lsoftmax_entries(range(1, MAX_MARGIN + 1)), "sphereface:2", "sphereface:4"]
     members = [dataclasses.replace(settings, member=name).entry for name in MEMBER_SPECS]
     return list(dict.fromkeys(canonical_entry(entry) for entry in [*fixed, *members]))
 
