@@ -20,6 +20,7 @@ LAMBDA_KINDS = ("power", "multiplicative", "none")
 OPTIMIZERS = ("adam", "sgd")
 MAX_MARGIN = 8
 MAX_COMPARE = 8
+FEATURE_DIMS = (2, 3)  # the feature layer's dimension D: the plane (the paper's Figure 2) or the sphere
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class TrainSettings:
     hidden_width: int = 32  # units per hidden layer, 2..128
     activation: str = "prelu"  # "prelu" | "relu" | "tanh"
     batch_norm: bool = False  # BatchNorm after each hidden Linear (which then has no bias)
+    feature_dim: int = 2  # D of the features and the class vectors: 2 (a circle of directions) or 3 (a sphere)
     # --- L-Softmax head (K, 2), no bias
     m: int = 4  # margin of the head, 1..8 (1 = plain softmax)
     lambda_kind: str = "power"  # "power" | "multiplicative" | "none" (lambda = 0, pure L-Softmax)
@@ -173,6 +175,7 @@ _VALIDATORS = {
     "hidden_width": _int_range(2, 128),
     "activation": _choice(ACTIVATIONS),
     "batch_norm": _check_bool,
+    "feature_dim": _int_range(FEATURE_DIMS[0], FEATURE_DIMS[-1]),
     "m": _int_range(1, MAX_MARGIN),
     "lambda_kind": _choice(LAMBDA_KINDS),
     "lambda_base": _float_range(0.0, 1e6),
