@@ -33,6 +33,7 @@ navigation = st.navigation(
             st.Page(
                 PAGES / "psi_curve.py", title="psi and lambda (Figure 3)", icon=":material/show_chart:", url_path="psi"
             ),
+            st.Page(PAGES / "sphere.py", title="K classes on a sphere", icon=":material/public:", url_path="sphere"),
         ],
         "Train": [
             st.Page(PAGES / "train.py", title="Live training lab", icon=":material/model_training:", url_path="train"),
