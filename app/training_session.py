@@ -48,6 +48,9 @@ MIN_GRID_RESOLUTION = 30  # heavy settings draw a coarser grid first (before the
 # the patches are most of its payload (~65 KB at 30, ~40 KB per model at 24).
 SPHERE_RESOLUTION = 30  # one model
 COMPARE_SPHERE_RESOLUTION = 24  # per model in compare mode (up to 8 spheres in one update)
+# Measured (bench/sphere.py): sphere_regions of a trained model costs ~6x feasible_arcs (its boundary
+# bisection dominates), so while playing a sphere's regions are refreshed 4x less often than arcs.
+SPHERE_REFRESH_SECONDS = 1.0
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
 ARC_REFRESH_SECONDS = 0.25  # while playing, arcs are recomputed at most this often (x sessions playing)
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
@@ -382,7 +385,8 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
     n_classes = snapshot.weights.shape[1]
     regions, features = [], []
     if playing:
-        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS * playing_sessions())
+        every = SPHERE_REFRESH_SECONDS if snapshot.weights.shape[-1] == 3 else ARC_REFRESH_SECONDS
+        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=every * playing_sessions())
     else:
         all_arcs = refresh_arcs(run, snapshot, max_updates=len(snapshot.margins))
     for g, arcs in enumerate(all_arcs):

@@ -24,22 +24,24 @@ from app.figures.style import FONT_FAMILY, MARGIN_COLOR, class_color
 from app.figures.training import UI_REVISION, RegionScene, _blend_white, display_subset, panel_title
 from app.figures.training import region_traces as plane_region_traces
 
-REGION_ALPHA = 0.45  # class colour over white on the sphere's patches (the features keep the full colour)
+REGION_ALPHA = 0.55  # class colour over white on the sphere's patches (the features keep the full colour)
 BOUNDARY_RADIUS = 1.006  # region boundaries lie just outside the patches, so the surface never hides them
 FEATURE_RADIUS = 1.04  # features are drawn at their direction, this far out (above the boundaries)
 ARROW_LENGTH = 1.35  # class vectors: from the centre to this radius (a unit direction; |W_j| is in the tables)
 LABEL_RADIUS = 1.5  # where "W1", "W2", ... are written
 AXIS_RANGE = 1.55  # every scene axis spans [-AXIS_RANGE, AXIS_RANGE]: fixed, so updates never jump
-CAMERA = {"eye": {"x": 1.05, "y": 1.05, "z": 0.65}, "up": {"x": 0, "y": 0, "z": 1}}  # close: the sphere fills its box
+CAMERA = {"eye": {"x": 1.3, "y": 0.45, "z": 0.55}, "up": {"x": 0, "y": 0, "z": 1}}  # close: the sphere fills its box
 POINT_LIMIT = 600  # features drawn per sphere (more are thinned evenly)
 COMPARE_POINT_LIMIT = 300
 FONT_SIZE = 14
 SINGLE_HEIGHT = 520  # px, /train with one model: input space | sphere
-NARROW_BELOW = 520  # px: under this width the panels stack (layout.meta.narrow, app/live_chart/live_chart.js)
+# px: under this width the panels stack (layout.meta.narrow, app/live_chart/live_chart.js). Wider than the
+# plane's breakpoint (app.figures.training.NARROW_BELOW): side by side at 1024 px, the sphere was ~250 px across.
+NARROW_BELOW = 700
 NARROW_HEIGHT = 900  # px, the stacked single view on a phone
 COMPARE_ROW_HEIGHT = 380  # px per row of spheres in compare mode
 NARROW_COMPARE_ROW = 340  # px per sphere when a phone stacks them
-LIGHTING = {"ambient": 0.85, "diffuse": 0.25, "specular": 0.05, "roughness": 0.9, "fresnel": 0.05}
+LIGHTING = {"ambient": 0.9, "diffuse": 0.2, "specular": 0.05, "roughness": 0.9, "fresnel": 0.05}  # true colours
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def patch_traces(scene_name: str, regions, n_classes: int) -> list[dict]:
             "cmax": n_classes + 0.5,
             "colorscale": region_colorscale(n_classes),
             "showscale": False,
-            "flatshading": True,
+            "flatshading": False,
             "lighting": LIGHTING,
             "hoverinfo": "skip",
             "name": "regions",
@@ -179,7 +181,7 @@ def feature_traces(scene_name: str, scene: SphereScene, show_legend: bool, point
                     "x": directions[chosen, 0],
                     "y": directions[chosen, 1],
                     "z": directions[chosen, 2],
-                    "marker": {"color": class_color(j), "size": 3.5, "symbol": symbol, "opacity": 0.9},
+                    "marker": {"color": class_color(j), "size": 4.5, "symbol": symbol, "opacity": 0.9},
                     "name": f"class {j + 1}",
                     "legendgroup": f"class {j + 1}",
                     "showlegend": show_legend and not held_out,
@@ -257,17 +259,14 @@ def sphere_traces(scene_name: str, scene: SphereScene, show_legend: bool, point_
     )
 
 
-def _margin_legend() -> dict:
-    """A legend-only grey square for the margin (a mesh has no legend symbol of its own)."""
+def _margin_legend(axes: int) -> dict:
+    """A legend-only grey square for the margin (a mesh has no legend symbol of its own), on the
+    2-D axes of index `axes` (which must exist: a trace on unknown axes would draw new ones)."""
     marker = {"color": MARGIN_COLOR, "symbol": "square", "size": 12}
-    return {
-        "type": "scatter",
-        "mode": "markers",
-        "x": [None],
-        "y": [None],
-        "name": "margin (no class)",
-        "marker": marker,
-    }
+    suffix = "" if axes == 1 else str(axes)
+    place = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+    return {"type": "scatter", "mode": "markers", "x": [None], "y": [None], **place, "name": "margin (no class)",
+            "marker": marker}  # fmt: skip
 
 
 # ------------------------------------------------------------------ layout
@@ -341,7 +340,7 @@ def sphere_figure(scene: SphereScene, height: int = 620, title: str | None = Non
     layout["scene"] = scene_layout((0, 1), (0, 1))
     layout.update(_title_axes(2, (0, 1), (0, 1)))
     layout["annotations"] = [panel_title(2, title or scene.title)]
-    data = sphere_traces("scene", scene, show_legend=True) + [_margin_legend(), title_anchor_trace(2)]
+    data = sphere_traces("scene", scene, show_legend=True) + [_margin_legend(2), title_anchor_trace(2)]
     return {"data": data, "layout": layout}
 
 
@@ -349,7 +348,7 @@ def training_figure(region: RegionScene, scene: SphereScene, height: int = SINGL
     """/train with 3-D features, one model: input space (decision regions, points) | the sphere.
     On a chart under NARROW_BELOW px the sphere goes below the input space (layout.meta.narrow)."""
     data = plane_region_traces(region, 1) + sphere_traces("scene", scene, show_legend=True)
-    data += [_margin_legend(), title_anchor_trace(2)]
+    data += [_margin_legend(2), title_anchor_trace(2)]
     layout = _base_layout(height)
     rows, left, right = (0.1, 1.0), (0.0, 0.44), (0.5, 1.0)
     common = {"zeroline": False, "showgrid": False, "ticks": "outside", "constrain": "domain"}

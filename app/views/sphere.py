@@ -17,7 +17,7 @@ from lsoftmax.margins import MEMBERS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 RESOLUTION = 45  # sphere_regions grid: 45 x 90 directions (a patch each), ~40 ms
-HEIGHT = 620  # px
+HEIGHT = 560  # px: about square in the main column at 1024 px (a tall box would clip the sphere's sides)
 MEMBER_LABELS = {
     "LSoftmax": "L-Softmax",
     "SphereFace": "A-Softmax (SphereFace)",
@@ -68,6 +68,12 @@ def controls() -> tuple[np.ndarray, object]:
     return preset_vectors(preset, k, seed, unequal), member
 
 
+def member_text(member) -> str:
+    """E.g. "ArcFace, m = 0.5": the member and the parameters that shape its regions (s cancels)."""
+    values = ", ".join(f"{name} = {value:g}" for name, value in member.params().items() if name != "s")
+    return f"{MEMBER_LABELS[member.name]}, {values}"
+
+
 def vector_table(weights: np.ndarray) -> list[dict]:
     """One row per class: its direction (polar angle from +z, azimuth) in degrees and its norm."""
     norms = np.linalg.norm(weights, axis=1)
@@ -110,20 +116,18 @@ except ValueError as error:  # say what the library rejected instead of showing 
     st.stop()
 empty = np.zeros((0, 3))
 scene = SphereScene(empty, np.zeros(0, dtype=int), np.zeros(0, dtype=bool), weights, regions, member.describe())
-plot, numbers = st.container(key="sphere-row").columns([3, 2], gap="medium")
-with plot:
-    live_chart(
-        sphere_figure(scene, HEIGHT, f"K = {len(weights)}, {MEMBER_LABELS[member.name]}: {member.describe()}"),
-        key="sphere",
-        height=HEIGHT,
-        config=png_export_config("lsoftmax-sphere"),
-    )
-with numbers:
-    st.subheader("Regions")
-    st.table(region_table(regions, len(weights)), hide_index=True)
-    st.subheader("Nearest neighbours")
-    st.table(neighbour_table(weights, member), hide_index=True)
-    st.subheader("Class vectors")
-    st.table(vector_table(weights), hide_index=True)
+live_chart(  # the full width: the sphere turns under the mouse, the tables go below
+    sphere_figure(scene, HEIGHT, f"K = {len(weights)}, {member_text(member)}"),
+    key="sphere",
+    height=HEIGHT,
+    config=png_export_config("lsoftmax-sphere"),
+)
+regions_column, neighbours_column, vectors_column = st.columns(3)
+regions_column.subheader("Regions")
+regions_column.table(region_table(regions, len(weights)), hide_index=True)
+neighbours_column.subheader("Nearest neighbours")
+neighbours_column.table(neighbour_table(weights, member), hide_index=True)
+vectors_column.subheader("Class vectors")
+vectors_column.table(vector_table(weights), hide_index=True)
 st.markdown((ASSETS / "sphere.md").read_text())
 sharing.show_share("sphere", PARAMS)

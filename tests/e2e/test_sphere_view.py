@@ -96,3 +96,31 @@ def test_a_rotated_sphere_keeps_its_camera_over_training_updates(page, app_url):
         time.sleep(1.0)
         screenshot(page, f"train_sphere_{width}x{height}")
     assert errors == []
+
+
+def test_the_sphere_page_keeps_the_camera_when_the_member_changes(page, app_url):
+    errors = console_errors(page)
+    page.goto(f"{app_url}/sphere")
+    wait_ready(page, timeout=90_000)
+    wait_for_sphere(page)
+    assert_no_exception(page)
+    page.evaluate(WATCH_LIVE_CHARTS)
+    rotate(page, 0.2, -0.1)
+    page.wait_for_timeout(300)
+    turned = page.evaluate(CAMERA_EYE)
+    draws = page.evaluate(DRAWS)
+    page.locator('[data-testid="stSidebar"]').get_by_text("ArcFace", exact=True).click()
+    page.wait_for_function(f"() => ({DRAWS})() > {draws}", timeout=30_000)
+    wait_ready(page)
+    title = page.locator(f"{LIVE_CHART} .annotation-text").first.text_content()
+    assert "ArcFace" in title
+    assert page.evaluate(CAMERA_EYE) == pytest.approx(turned, abs=1e-6), "the camera was lost on a new member"
+    assert page.evaluate(LIVE_CHART_MARKERS) == [1], "the chart was remounted"
+    assert "member=ArcFace" in page.url
+    assert_no_exception(page)
+    for width, height in ((1024, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.mouse.move(1, 1)
+        time.sleep(1.0)
+        screenshot(page, f"sphere_{width}x{height}")
+    assert errors == []
