@@ -27,9 +27,9 @@ from app.figures.training import region_traces as plane_region_traces
 REGION_ALPHA = 0.55  # class colour over white on the sphere's patches (the features keep the full colour)
 BOUNDARY_RADIUS = 1.006  # region boundaries lie just outside the patches, so the surface never hides them
 FEATURE_RADIUS = 1.04  # features are drawn at their direction, this far out (above the boundaries)
-ARROW_LENGTH = 1.35  # class vectors: from the centre to this radius (a unit direction; |W_j| is in the tables)
-LABEL_RADIUS = 1.5  # where "W1", "W2", ... are written
-AXIS_RANGE = 1.55  # every scene axis spans [-AXIS_RANGE, AXIS_RANGE]: fixed, so updates never jump
+ARROW_LENGTH = 1.3  # class vectors: from the centre to this radius (a unit direction; |W_j| is in the tables)
+LABEL_RADIUS = 1.42  # where "W1", "W2", ... are written
+AXIS_RANGE = 1.45  # every scene axis spans [-AXIS_RANGE, AXIS_RANGE]: fixed, so updates never jump
 CAMERA = {"eye": {"x": 1.3, "y": 0.45, "z": 0.55}, "up": {"x": 0, "y": 0, "z": 1}}  # close: the sphere fills its box
 POINT_LIMIT = 600  # features drawn per sphere (more are thinned evenly)
 COMPARE_POINT_LIMIT = 300
@@ -38,7 +38,7 @@ SINGLE_HEIGHT = 520  # px, /train with one model: input space | sphere
 # px: under this width the panels stack (layout.meta.narrow, app/live_chart/live_chart.js). Wider than the
 # plane's breakpoint (app.figures.training.NARROW_BELOW): side by side at 1024 px, the sphere was ~250 px across.
 NARROW_BELOW = 700
-NARROW_HEIGHT = 900  # px, the stacked single view on a phone
+NARROW_HEIGHT = 960  # px, the stacked single view on a phone
 COMPARE_ROW_HEIGHT = 380  # px per row of spheres in compare mode
 NARROW_COMPARE_ROW = 340  # px per sphere when a phone stacks them
 LIGHTING = {"ambient": 0.9, "diffuse": 0.2, "specular": 0.05, "roughness": 0.9, "fresnel": 0.05}  # true colours
@@ -181,7 +181,12 @@ def feature_traces(scene_name: str, scene: SphereScene, show_legend: bool, point
                     "x": directions[chosen, 0],
                     "y": directions[chosen, 1],
                     "z": directions[chosen, 2],
-                    "marker": {"color": class_color(j), "size": 4.5, "symbol": symbol, "opacity": 0.9},
+                    "marker": {
+                        "color": class_color(j),
+                        "size": 5,
+                        "symbol": symbol,
+                        "line": {"color": "white", "width": 1},
+                    },
                     "name": f"class {j + 1}",
                     "legendgroup": f"class {j + 1}",
                     "showlegend": show_legend and not held_out,
@@ -362,7 +367,7 @@ def training_figure(region: RegionScene, scene: SphereScene, height: int = SINGL
         panel_title(1, "input space: decision regions"),
         panel_title(2, f"features on the sphere, {scene.title}"),
     ]
-    top, bottom = (0.57, 1.0), (0.08, 0.5)
+    top, bottom = (0.6, 1.0), (0.02, 0.52)
     narrow = {
         "xaxis": {"domain": [0.0, 1.0]},
         "yaxis": {"domain": list(top)},
