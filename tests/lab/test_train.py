@@ -549,8 +549,11 @@ def test_angle_stats_in_3d_against_hand_computed_values():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_run_matches_the_cpu_torch_step_and_catches_divergence():
-    settings = dataclasses.replace(SMALL, n_classes=3, noise=0.05, compare_ms=(1, 4), batch_norm=True)
+@pytest.mark.parametrize("feature_dim", [2, 3])
+def test_cuda_run_matches_the_cpu_torch_step_and_catches_divergence(feature_dim):
+    settings = dataclasses.replace(
+        SMALL, n_classes=3, noise=0.05, compare_ms=(1, 4), batch_norm=True, feature_dim=feature_dim
+    )
     cuda, cpu = Trainer(settings, device="cuda"), Trainer(settings, device="cpu", backend="autograd")
     assert cuda.device == "cuda" and cuda.network.params.is_cuda
     for trainer in (cuda, cpu):
