@@ -38,6 +38,7 @@ navigation = st.navigation(
             st.Page(
                 PAGES / "family.py", title="The margin family", icon=":material/stacked_line_chart:", url_path="family"
             ),
+            st.Page(PAGES / "sphere.py", title="K classes on a sphere", icon=":material/public:", url_path="sphere"),
         ],
         "Train": [
             st.Page(PAGES / "train.py", title="Live training lab", icon=":material/model_training:", url_path="train"),

@@ -28,9 +28,10 @@ import numpy as np
 import streamlit as st
 
 from app import environment
+from app.figures.sphere import SphereScene
 from app.figures.training import FeatureScene, RegionScene, nice_extent
 from lab.settings import TrainSettings, model_name
-from lsoftmax.geometry import feasible_arcs, margin_gaps
+from lsoftmax.geometry import feasible_arcs, margin_gaps, sphere_regions
 
 RUN_KEY = "train_run"  # st.session_state key of the Run
 TICK_SECONDS = 0.05  # the fragment's run_every while playing
@@ -42,6 +43,14 @@ PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as play
 DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
 MIN_GRID_RESOLUTION = 30  # heavy settings draw a coarser grid first (before their network is made smaller)
+# 3-D features: the regions on the sphere are computed on a (R, 2R) grid of directions (sphere_regions,
+# ~30 ms per model, throttled as the arcs are); each grid direction is one patch of the figure, and
+# the patches are most of its payload (~65 KB at 30, ~40 KB per model at 24).
+SPHERE_RESOLUTION = 30  # one model
+COMPARE_SPHERE_RESOLUTION = 24  # per model in compare mode (up to 8 spheres in one update)
+# Measured (bench/sphere.py): sphere_regions of a trained model costs ~6x feasible_arcs (its boundary
+# bisection dominates), so while playing a sphere's regions are refreshed 4x less often than arcs.
+SPHERE_REFRESH_SECONDS = 1.0
 ARC_TOLERANCE = 0.005  # recompute a model's exact arcs when its W moved more than this (relative)
 ARC_REFRESH_SECONDS = 0.25  # while playing, arcs are recomputed at most this often (x sessions playing)
 SLOW_TICK_SECONDS = 0.5  # run_every of the fragment with the curves and the angle tables
@@ -185,12 +194,14 @@ def set_torch_threads_once() -> None:
 
 @dataclass
 class Arcs:
-    """A model's exact feasible arcs and margin gaps, and the W they were computed for."""
+    """A model's exact feasible arcs and margin gaps (or, in 3-D, its regions on the sphere), and
+    the W they were computed for."""
 
-    weights: np.ndarray  # (K, 2)
+    weights: np.ndarray  # (K, D)
     arcs: list
     gaps: list  # (start, end) radians, widths > 0
     computed_at: float = 0.0  # time.perf_counter()
+    sphere: object = None  # 3-D: lsoftmax.geometry.SphereRegions (arcs and gaps then stay empty)
 
 
 @dataclass
@@ -323,9 +334,15 @@ def _moved(old: np.ndarray, new: np.ndarray) -> float:
     return float(np.abs(new - old).max()) / scale
 
 
-def _exact_arcs(weights: np.ndarray, margin) -> Arcs:
-    """The arcs of each class's criterion for this member (margin-family.md section 2)."""
+def _exact_arcs(weights: np.ndarray, margin, resolution: int = SPHERE_RESOLUTION) -> Arcs:
+    """The arcs of each class's criterion for this member (margin-family.md section 2), or its regions on the sphere."""
     weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape[1] == 3:
+        try:
+            regions = sphere_regions(weights, margin, resolution)
+        except ValueError:  # a zero or non-finite class vector: nothing to draw
+            regions = None
+        return Arcs(weights, [], [], time.perf_counter(), sphere=regions)
     try:
         arcs = feasible_arcs(weights, margin)
     except ValueError:  # a zero or non-finite class vector: nothing to draw
@@ -351,14 +368,16 @@ def refresh_arcs(run: Run, snapshot, max_updates: int, min_age: float = 0.0) -> 
             moved = _moved(cached.weights, snapshot.weights[g])
             if moved > ARC_TOLERANCE:
                 stale.append((moved, g, m))
+    resolution = SPHERE_RESOLUTION if len(snapshot.margins) == 1 else COMPARE_SPHERE_RESOLUTION
     for _, g, m in sorted(stale, reverse=True)[:max_updates]:
-        run.arcs[g] = _exact_arcs(snapshot.weights[g], m)
+        run.arcs[g] = _exact_arcs(snapshot.weights[g], m, resolution)
     return [run.arcs.get(g) or Arcs(snapshot.weights[g], [], []) for g in range(len(snapshot.margins))]
 
 
 def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[FeatureScene]]:
-    """The figure inputs for every model of a snapshot (and the feature-axis extent in run)."""
-    norms = np.hypot(snapshot.features[..., 0], snapshot.features[..., 1])
+    """The figure inputs for every model of a snapshot (and the feature-axis extent in run): the
+    feature scenes are SphereScenes when the features are 3-D."""
+    norms = np.linalg.norm(snapshot.features, axis=-1)  # (G, N), any D
     run.feature_extent = next_extent(run.feature_extent, float(np.max(norms)) if norms.size else 1.0)
     previous = run.model_extents if len(run.model_extents) == len(norms) else (1.0,) * len(norms)
     run.model_extents = tuple(
@@ -367,7 +386,8 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
     n_classes = snapshot.weights.shape[1]
     regions, features = [], []
     if playing:
-        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=ARC_REFRESH_SECONDS * playing_sessions())
+        every = SPHERE_REFRESH_SECONDS if snapshot.weights.shape[-1] == 3 else ARC_REFRESH_SECONDS
+        all_arcs = refresh_arcs(run, snapshot, max_updates=1, min_age=every * playing_sessions())
     else:
         all_arcs = refresh_arcs(run, snapshot, max_updates=len(snapshot.margins))
     for g, arcs in enumerate(all_arcs):
@@ -383,6 +403,13 @@ def scenes(run: Run, snapshot, playing: bool) -> tuple[list[RegionScene], list[F
                 n_classes,
             )
         )
+        if snapshot.features.shape[-1] == 3:
+            title = model_name(snapshot.margins[g])
+            sphere = SphereScene(
+                snapshot.features[g], snapshot.labels, snapshot.is_test, snapshot.weights[g], arcs.sphere, title
+            )
+            features.append(sphere)
+            continue
         features.append(
             FeatureScene(
                 snapshot.features[g],
@@ -442,10 +469,10 @@ def _widget_value(name: str, value):
 
 
 def _macs_per_point(settings: TrainSettings, width: int) -> int:
-    """Multiply-adds of one point through one model (hidden layers, the 2-D feature layer, the head)."""
-    layers = settings.hidden_layers
-    hidden = 2 * width + (layers - 1) * width * width + width * 2 if layers else 2 * 2
-    return hidden + 2 * settings.effective_classes
+    """Multiply-adds of one point through one model (hidden layers, the D-dimensional feature layer, the head)."""
+    layers, dim = settings.hidden_layers, settings.feature_dim
+    hidden = 2 * width + (layers - 1) * width * width + width * dim if layers else 2 * dim
+    return hidden + dim * settings.effective_classes
 
 
 def live_costs(

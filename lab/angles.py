@@ -1,4 +1,4 @@
-"""Angle statistics of 2-D features against their class vectors, numpy only.
+"""Angle statistics of 2-D or 3-D features against their class vectors, numpy only.
 
 What the angle dashboard of the training lab shows (degrees throughout): how tightly each
 class's features hug their own W_y, how far apart the class vectors are, and the norms
@@ -24,9 +24,12 @@ class AngleStats:
 
 
 def unsigned_angles(vectors: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """(N,) angle in radians, in [0, pi], between each row of vectors and the same row of directions."""
+    """(N,) angle in radians, in [0, pi], between each row of vectors and the same row of directions (D = 2 or 3)."""
     dot = np.sum(vectors * directions, axis=-1)
-    cross = vectors[..., 0] * directions[..., 1] - vectors[..., 1] * directions[..., 0]
+    if vectors.shape[-1] == 2:
+        cross = vectors[..., 0] * directions[..., 1] - vectors[..., 1] * directions[..., 0]
+    else:
+        cross = np.linalg.norm(np.cross(vectors, directions), axis=-1)  # |a x b| = |a||b| sin
     return np.abs(np.arctan2(cross, dot))  # atan2 stays exact where acos of a rounded cosine would not
 
 
@@ -38,14 +41,14 @@ def _min_pair_angle(weights: np.ndarray) -> float:
 
 
 def angle_stats(features, labels, weights) -> AngleStats:
-    """Angle statistics of features (N, 2) with labels (N,) in 0..K-1 against weights (K, 2)."""
+    """Angle statistics of features (N, D) with labels (N,) in 0..K-1 against weights (K, D), D = 2 or 3."""
     features = np.asarray(features, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
     labels = np.asarray(labels)
-    if features.ndim != 2 or features.shape[1] != 2:
-        raise ValueError(f"features must have shape (N, 2), got shape {features.shape}")
-    if weights.ndim != 2 or weights.shape[1] != 2 or len(weights) < 2:
-        raise ValueError(f"weights must have shape (K, 2) with K >= 2, got shape {weights.shape}")
+    if features.ndim != 2 or features.shape[1] not in (2, 3):
+        raise ValueError(f"features must have shape (N, 2) or (N, 3), got shape {features.shape}")
+    if weights.ndim != 2 or weights.shape[1] != features.shape[1] or len(weights) < 2:
+        raise ValueError(f"weights must have shape (K, {features.shape[1]}) with K >= 2, got shape {weights.shape}")
     if labels.shape != (len(features),) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be an integer array of shape ({len(features)},), got {labels.shape}")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(weights)):
@@ -57,11 +60,11 @@ def angle_stats(features, labels, weights) -> AngleStats:
         own = theta[labels == j]
         if len(own):
             means[j], stds[j] = own.mean(), own.std()
-    norms = np.hypot(features[:, 0], features[:, 1])
+    norms = np.linalg.norm(features, axis=1)
     return AngleStats(
         class_mean_deg=means,
         class_std_deg=stds,
         min_weight_angle_deg=float(np.degrees(_min_pair_angle(weights))),
         mean_feature_norm=float(norms.mean()) if len(norms) else float("nan"),
-        weight_norms=np.hypot(weights[:, 0], weights[:, 1]),
+        weight_norms=np.linalg.norm(weights, axis=1),
     )

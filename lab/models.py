@@ -1,8 +1,9 @@
 """G small MLPs with a margin head, stacked on a leading axis, with hand-written backprop.
 
 Network (per model): input (2) -> hidden layers [Linear (+ BatchNorm) + activation] ->
-Linear to 2-D features (no bias, no activation: a ReLU would confine the features to one
-quadrant) -> margin head, class vectors W (K, 2), no bias. Each model has its own member of
+Linear to D-dimensional features, D = 2 or 3 (no bias, no activation: a ReLU would confine the
+features to one quadrant) -> margin head, class vectors W (K, D), no bias. Nothing below depends
+on D but the parameter layout: every feature-space operation runs along the last axis. Each model has its own member of
 lsoftmax.margins (an integer m means LSoftmax(m)); t and dt/dc come from it, nothing here
 knows a margin formula.
 
@@ -47,6 +48,7 @@ class NetworkShape:
     n_classes: int  # K
     activation: str  # "prelu" | "relu" | "tanh"
     batch_norm: bool  # BatchNorm after each hidden Linear (which then has no bias)
+    feature_dim: int = 2  # D: features (N, D) and class vectors (K, D); 2 or 3
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,15 @@ def parameter_layout(shape: NetworkShape) -> tuple[list[Entry], list[Entry]]:
         if shape.activation == "prelu":
             params.append((f"hidden{layer}.prelu", (1, width), False))  # one slope per unit
         width_in = width
-    params.append(("feature.weight", (width_in, 2), True))  # features = h @ feature.weight
-    params.append(("head.weight", (shape.n_classes, 2), True))  # rows are the class vectors W_j
+    params.append(("feature.weight", (width_in, shape.feature_dim), True))  # features = h @ feature.weight
+    params.append(("head.weight", (shape.n_classes, shape.feature_dim), True))  # rows are the class vectors W_j
     return _layout(params)[0], _layout(buffers)[0]
 
 
 def _fan_in(entry: Entry, entries: list[Entry]) -> int:
     """Inputs of the layer an entry belongs to (a bias shares its weight's)."""
     if entry.name == "head.weight":
-        return entry.shape[1]  # as LSoftmaxLinear (nn.Linear's rule with in_features = 2)
+        return entry.shape[1]  # as LSoftmaxLinear (nn.Linear's rule with in_features = D)
     weight = next(e for e in entries if e.name == entry.name.rsplit(".", 1)[0] + ".weight")
     return weight.shape[0]  # weights are stored (in, out)
 
@@ -410,8 +412,8 @@ class StackedNetwork:
         # is many times slower than torch's on thousands of points.
         self.eval_layers = self._layers(self.params, self.buffers, TORCH_OPS)
         eval_views = views(self.params, self.param_entries)
-        self.feature_weight = eval_views["feature.weight"]  # (G, width, 2), torch
-        self.head_weight = eval_views["head.weight"]  # (G, K, 2), torch, rows are the class vectors
+        self.feature_weight = eval_views["feature.weight"]  # (G, width, D), torch
+        self.head_weight = eval_views["head.weight"]  # (G, K, D), torch, rows are the class vectors
 
     def _for_step(self, tensor):
         return tensor.numpy() if self.backend == "numpy" else tensor
@@ -430,14 +432,14 @@ class StackedNetwork:
         self.step_buffers[...] = buffers
 
     def features_eval(self, x: torch.Tensor) -> torch.Tensor:
-        """x (N, 2) -> features (G, N, 2), BatchNorm with its running statistics (torch)."""
+        """x (N, 2) -> features (G, N, D), BatchNorm with its running statistics (torch)."""
         h = x.expand(self.count, -1, -1)
         for layer in self.eval_layers:
             h = layer.forward_eval(h)
         return torch.bmm(h, self.feature_weight)
 
     def logits_eval(self, features: torch.Tensor) -> torch.Tensor:
-        """features (G, N, 2) -> each member's plain logits (G, N, K): the test-time rule."""
+        """features (G, N, D) -> each member's plain logits (G, N, K): the test-time rule."""
         if all(not margin.normalises_weight for margin in self.margins):
             return torch.bmm(features, self.head_weight.transpose(1, 2))  # L-Softmax: W_j . x
         return torch.stack([plain_logits(features[g], self.head_weight[g], m) for g, m in enumerate(self.margins)])
@@ -471,7 +473,7 @@ class StackedNetwork:
         h = x
         for layer in layers:
             h, _ = layer.forward_train(h)
-        features = h @ params["feature.weight"]  # (G, B, 2)
+        features = h @ params["feature.weight"]  # (G, B, D)
         losses = torch.stack(
             [
                 F.cross_entropy(margin_logits(features[g], params["head.weight"][g], labels, m, lam), labels)
@@ -495,12 +497,12 @@ class StackedNetwork:
         feature_weight, head = (
             self._step_views["feature.weight"],
             self._step_views["head.weight"],
-        )  # (G, width, 2), (G, K, 2)
+        )  # (G, width, D), (G, K, D)
         h, saved = x, []
         for layer in self.layers:
             h, cache = layer.forward_train(h)
             saved.append(cache)
-        features = h @ feature_weight  # (G, B, 2)
+        features = h @ feature_weight  # (G, B, D)
         feature_norm = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)  # (G, B, 1)
         a, b = features, head  # what the member's logits are built from: a @ b.T
         if flags.any_feature:  # a = s x / |x| for the members that normalise x
@@ -508,9 +510,9 @@ class StackedNetwork:
             a = features * a_factor
         if flags.any_weight:  # b_j = W_j / |W_j| for the members that normalise W
             b_factor = 1.0 + flags.weight * (1.0 / ops.maximum(ops.sqrt(ops.sum(head * head, 2)), NORM_EPS) - 1.0)
-            b = head * b_factor  # (G, K, 2)
+            b = head * b_factor  # (G, K, D)
         logits = a @ ops.swap(b)  # (G, B, K)
-        b_y = onehot @ b  # (G, B, 2) b_y of each point
+        b_y = onehot @ b  # (G, B, D) b_y of each point
         dot = ops.sum(a * b_y, 2)  # (G, B, 1) b_y . a
         a_norm = feature_norm if not flags.any_feature else ops.maximum(ops.sqrt(ops.sum(a * a, 2)), NORM_EPS)
         b_norm = ops.maximum(ops.sqrt(ops.sum(b_y * b_y, 2)), NORM_EPS)  # (G, B, 1) |b_y|
@@ -531,8 +533,8 @@ class StackedNetwork:
         cross = coef_plain * grad_target + margin_part * slope  # (G, B, 1)
         radial = margin_part * (target - cos_theta * slope)  # (G, B, 1)
         grad_dot = grad_logits + onehot * (cross - grad_target)  # (G, B, K)
-        grad_a = grad_dot @ b + a * (radial * b_norm / a_norm)  # (G, B, 2)
-        grad_b = ops.swap(grad_dot) @ a + b * (onehot_t @ (radial * a_norm / b_norm))  # (G, K, 2)
+        grad_a = grad_dot @ b + a * (radial * b_norm / a_norm)  # (G, B, D)
+        grad_b = ops.swap(grad_dot) @ a + b * (onehot_t @ (radial * a_norm / b_norm))  # (G, K, D)
         grad_features, grad_head = grad_a, grad_b
         if flags.any_feature:  # back through a = s x / |x|: project out the radial part, times s / |x|
             along = flags.feature * ops.sum(grad_a * a, 2) / (a_norm * a_norm)

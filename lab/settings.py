@@ -29,6 +29,7 @@ LEGACY_COMPARE = "compare_ms"  # the query key of compare mode over m before the
 SCALE_DEFAULT = 2.0  # s of the normalised members by default: converges from scratch on 2-D (SAFE_SCALES)
 MAX_MARGIN = 8
 MAX_COMPARE = 8
+FEATURE_DIMS = (2, 3)  # the feature layer's dimension D: the plane (the paper's Figure 2) or the sphere
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class TrainSettings:
     hidden_width: int = 32  # units per hidden layer, 2..128
     activation: str = "prelu"  # "prelu" | "relu" | "tanh"
     batch_norm: bool = False  # BatchNorm after each hidden Linear (which then has no bias)
+    feature_dim: int = 2  # D of the features and the class vectors: 2 (a circle of directions) or 3 (a sphere)
     # --- L-Softmax head (K, 2), no bias
     # The head is any member of lsoftmax.margins (MEMBER_SPECS); its parameters in the UI's units.
     member: str = "lsoftmax"  # a key of MEMBER_SPECS: lsoftmax | sphereface | cosface | arcface | combined
@@ -265,6 +267,7 @@ _VALIDATORS = {
     "hidden_width": _int_range(2, 128),
     "activation": _choice(ACTIVATIONS),
     "batch_norm": _check_bool,
+    "feature_dim": _int_range(FEATURE_DIMS[0], FEATURE_DIMS[-1]),
     "m": _int_range(1, MAX_MARGIN),
     "member": _choice(tuple(MEMBER_SPECS)),
     "cosface_m": _float_range(0.0, 1.0),

@@ -1,5 +1,5 @@
-"""A headless trainer for the live training lab: an MLP with a 2-D feature layer and an
-L-Softmax head, on toy 2-D data, advanced n steps at a time, with numpy snapshots.
+"""A headless trainer for the live training lab: an MLP with a 2-D (or 3-D: settings.feature_dim)
+feature layer and an L-Softmax head, on toy 2-D data, advanced n steps at a time, with numpy snapshots.
 
     trainer = Trainer(TrainSettings(dataset="blobs", m=4))
     report = trainer.train(200)           # TrainReport: steps done, divergence, seconds
@@ -95,8 +95,8 @@ class Snapshot:
     inputs: np.ndarray  # (N, 2) float32, train and test points
     labels: np.ndarray  # (N,) int64
     is_test: np.ndarray  # (N,) bool
-    features: np.ndarray  # (G, N, 2) float32, the 2-D feature layer (no activation, no bias)
-    weights: np.ndarray  # (G, K, 2) float32, the head's class vectors W_j
+    features: np.ndarray  # (G, N, D) float32, the feature layer (no activation, no bias), D = feature_dim
+    weights: np.ndarray  # (G, K, D) float32, the head's class vectors W_j
     grid_x: np.ndarray  # (R,) float32
     grid_y: np.ndarray  # (R,) float32
     grid_class: np.ndarray  # (G, R, R) int8, plain argmax class; [g, i, j] at (grid_x[j], grid_y[i])
@@ -331,7 +331,12 @@ class Trainer:
         """The stacked network (initialised from the seed), the optimiser and the schedule."""
         self.schedule = make_schedule(settings)
         shape = NetworkShape(
-            settings.hidden_layers, settings.hidden_width, self.n_classes, settings.activation, settings.batch_norm
+            settings.hidden_layers,
+            settings.hidden_width,
+            self.n_classes,
+            settings.activation,
+            settings.batch_norm,
+            settings.feature_dim,
         )
         generator = torch.Generator().manual_seed(_seed_for(settings.seed, 2))
         network = StackedNetwork(shape, self.margins, generator, self.device, backend=self.backend)
@@ -485,7 +490,7 @@ class Trainer:
     # --- evaluation
 
     def _evaluate(self) -> dict[str, torch.Tensor]:
-        """Features (G, N, 2) of all points and per-point losses (G, N, 1)."""
+        """Features (G, N, D) of all points and per-point losses (G, N, 1)."""
         with torch.inference_mode():
             features = self.network.features_eval(self._x_all)
             lam = _lambda_at(self.schedule, self.step)

@@ -19,6 +19,7 @@ import streamlit as st
 
 from app import lost_run, notices, presenter
 from app import training_session as session
+from app.figures import sphere
 from app.figures.training import (
     angle_table,
     compare_figure,
@@ -33,6 +34,7 @@ from lab.datasets import DATASETS
 from lab.settings import (
     ACTIVATIONS,
     CUSTOM_DATASET,
+    FEATURE_DIMS,
     LAMBDA_KINDS,
     MAX_COMPARE,
     MAX_MARGIN,
@@ -203,7 +205,15 @@ def data_panel() -> None:
 
 
 def model_panel() -> None:
-    """The MLP in front of the 2-D feature layer."""
+    """The MLP in front of the feature layer, and that layer's dimension D."""
+    st.radio(
+        "Feature dimension D",
+        FEATURE_DIMS,
+        key=key("feature_dim"),
+        horizontal=True,
+        format_func=lambda dim: {2: "2 (plane)", 3: "3 (sphere)"}[dim],
+        help="3: the features and class vectors live in 3-D, drawn on a sphere you can rotate",
+    )
     st.slider("Hidden layers", 0, 6, key=key("hidden_layers"))
     st.number_input("Units per hidden layer", 2, 128, key=key("hidden_width"))
     st.selectbox("Activation", ACTIVATIONS, key=key("activation"))
@@ -283,7 +293,13 @@ def compare_panel() -> None:
         "Compare softmax, L-Softmax, CosFace, ArcFace", key="train_compare_family", on_click=compare_family,
         width="stretch",
     )  # fmt: skip
-    st.toggle("Decision regions of every model (slower to draw)", key=REGIONS_KEY)
+    sphere_view = st.session_state.get(key("feature_dim")) == 3
+    st.toggle(
+        "Decision regions of every model (slower to draw)",
+        key=REGIONS_KEY,
+        disabled=sphere_view,
+        help="With D = 3, compare mode draws one sphere per model" if sphere_view else None,
+    )
 
 
 def view_panel() -> None:
@@ -300,7 +316,7 @@ def sidebar() -> None:
             ("View", view_panel, False),
             ("Loss", loss_panel, True),
             ("Compare", compare_panel, True),
-            ("Network", model_panel, False),
+            ("Network", model_panel, st.session_state.get(key("feature_dim")) == 3),
             ("Optimizer", optimizer_panel, False),
         ):
             with st.expander(title, expanded=expanded):
@@ -370,7 +386,11 @@ def _views_payload(run: session.Run, snapshot) -> tuple[bytes, int, int]:
     count = len(snapshot.margins)
     regions, features = session.scenes(run, snapshot, playing=run.running)
     regions, features = as_viewed(regions, features)
-    if count == 1:
+    if snapshot.features.shape[-1] == 3:  # the sphere view (app/figures/sphere.py)
+        single = count == 1
+        figure = sphere.training_figure(regions[0], features[0]) if single else sphere.compare_figure(features)
+        height = figure["layout"]["height"]
+    elif count == 1:
         figure, height = single_figure(regions[0], features[0], run.feature_extent), 470
     else:
         figure = compare_figure(regions if st.session_state.get(REGIONS_KEY) else [], features, run.model_extents)
@@ -405,7 +425,9 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
     if run.trainer.diverged:
         st.error(run.trainer.diverged)
     payload, height, count = run.payloads["views"]
-    send_payload(payload, key=f"train_views_{count}_{height}", height=height, fits=True)  # narrow: one column
+    dim = run.settings.feature_dim  # a plane and a sphere are different charts (a new element, a new camera)
+    name = f"train_views_{count}_{height}" if dim == 2 else f"train_views_{dim}d_{count}_{height}"
+    send_payload(payload, key=name, height=height, fits=True)  # narrow: one column
 
 
 def slow_views(run: session.Run) -> None:
@@ -489,8 +511,8 @@ def page() -> None:
     """Link -> widgets -> settings -> the run -> buttons -> the ticking views."""
     st.title("Live training lab")
     st.caption(
-        "A small network maps 2-D points to 2-D features; a margin layer (L-Softmax or one of its "
-        "successors, chosen under Loss) classifies them. "
+        "A small network maps 2-D points to 2-D features (or 3-D, on a sphere: Network, Feature dimension); "
+        "a margin layer (L-Softmax or one of its successors, chosen under Loss) classifies them. "
         "Watch the features of each class gather into wedges around their class vector W, "
         "and the margin (grey) open between classes as m grows: the paper's Figure 2, live."
     )

@@ -27,7 +27,18 @@ PAGES = {  # page -> the URL keys it reads
     "multiclass": ("k", "m", "a1", "n1", "a2", "n10"),
     "psi_curve": ("mmax", "m", "lam", "base", "gamma", "iters", "log"),
     "lesson": ("step",),
-    "train": ("dataset", "m", "n_samples", "compare_ms", "batch_size", "activation", "run", "lambda_kind"),
+    "train": (
+        "dataset",
+        "m",
+        "n_samples",
+        "compare_ms",
+        "batch_size",
+        "activation",
+        "run",
+        "lambda_kind",
+        "feature_dim",
+    ),
+    "sphere": ("preset", "k", "seed", "unequal", "member", "m", "cos_m", "arc_m", "m1"),
 }
 SECONDS_PER_RUN = 60  # a run slower than this is a hang
 
@@ -143,6 +154,14 @@ def test_lesson_links(query):
 @example(query={"dataset": "evil" * 1500, "m": "![x](https://evil.example/t.png)"})
 def test_train_links(query):
     check_page(open_page("train", query))
+
+
+@FUZZ
+@given(query=queries("sphere"))
+@example(query={"member": "[click here](https://evil.example/phish)", "feature_dim": "3"})
+@example(query={"preset": "evil" * 1500, "arc_m": ["0.3", "![x](https://evil.example/t.png)"]})
+def test_sphere_links(query):
+    check_page(open_page("sphere", query))
 
 
 def csv_rows(labels: list[str]) -> bytes:

@@ -62,6 +62,11 @@ GRADIENT_CASES = [
     (NetworkShape(0, 2, 3, "prelu", False), (1, 4, 6)),
     (NetworkShape(2, 5, 4, "prelu", True), (ArcFace(m=0.4, s=5.0), CosFace(m=0.2, s=4.0), SphereFace(m=3), 2)),
     (NetworkShape(1, 4, 3, "tanh", False), (CombinedMargin(m1=1.2, m2=0.2, m3=0.1, s=3.0), SphereFace(m=1))),
+    # 3-D features and class vectors (feature_dim = 3): the same step, one more column
+    (NetworkShape(2, 5, 4, "prelu", False, 3), (4,)),
+    (NetworkShape(1, 6, 5, "tanh", True, 3), (1, 2, 3)),
+    (NetworkShape(0, 2, 3, "relu", False, 3), (ArcFace(m=0.4, s=5.0), CosFace(m=0.2, s=4.0), SphereFace(m=3), 4)),
+    (NetworkShape(2, 4, 6, "prelu", True, 3), (CombinedMargin(m1=1.2, m2=0.2, m3=0.1, s=3.0), 2)),
 ]
 
 
@@ -166,6 +171,18 @@ def test_settings_round_trip_through_the_url():
     assert TrainSettings.from_query({k: [v] for k, v in query.items()}) == (settings, [])  # list values
 
 
+def test_feature_dim_defaults_to_the_plane_and_round_trips():
+    assert TrainSettings().feature_dim == 2 and "feature_dim" not in TrainSettings().to_query()
+    sphere = TrainSettings(feature_dim=3)
+    assert sphere.to_query() == {"feature_dim": "3"}
+    assert TrainSettings.from_query(sphere.to_query()) == (sphere, [])
+    for raw in ("4", "1", "x", "2.5"):
+        settings, problems = TrainSettings.from_query({"feature_dim": raw})
+        assert (
+            settings.feature_dim == 2 and len(problems) == 1 and problems[0].startswith(f"Ignored feature_dim='{raw}'")
+        )
+
+
 def test_bad_query_values_fall_back_to_defaults_with_a_problem_each():
     params = {
         "m": "99", "noise": "abc", "compare_ms": "1,1", "batch_norm": "maybe", "dataset": "nope",
@@ -186,6 +203,7 @@ def test_bad_query_values_fall_back_to_defaults_with_a_problem_each():
         ("m", 0), ("m", 2.0), ("lambda_kind", "cosine"), ("lambda_factor", 0.0), ("lambda_min", float("inf")),
         ("optimizer", "rmsprop"), ("learning_rate", 0.0), ("momentum", 1.0), ("batch_size", 0),
         ("compare", ("lsoftmax:9",)), ("compare", ("lsoftmax:2", "LSoftmax:2")), ("compare", ["lsoftmax:2"]),
+        ("feature_dim", 4), ("feature_dim", 1), ("feature_dim", 3.0), ("feature_dim", True),
     ],
 )  # fmt: skip
 def test_settings_reject_bad_values_naming_the_field(field, value):
@@ -284,6 +302,48 @@ def test_snapshot_shapes_dtypes_and_grid():
     assert len(snap.angles) == 3 and snap.angles[0].class_mean_deg.shape == (5,)
     for g in range(3):  # all models start from the same weights
         np.testing.assert_array_equal(snap.features[g], snap.features[0])
+
+
+def test_snapshot_of_3d_features_has_a_third_column_and_the_same_input_grid():
+    plane = Trainer(dataclasses.replace(SMALL, n_classes=5, compare=ms(1, 4)), device="cpu")
+    sphere = Trainer(dataclasses.replace(SMALL, n_classes=5, compare=ms(1, 4), feature_dim=3), device="cpu")
+    sphere.train(30)
+    snap, flat = sphere.snapshot(grid_resolution=20), plane.snapshot(grid_resolution=20)
+    assert snap.features.shape == (2, 200, 3) and snap.features.dtype == np.float32
+    assert snap.weights.shape == (2, 5, 3) and snap.weights.dtype == np.float32
+    assert sphere.network.param_entries[-1].shape == (5, 3)
+    np.testing.assert_array_equal(snap.inputs, flat.inputs)  # the input space stays 2-D
+    np.testing.assert_array_equal(snap.grid_x, flat.grid_x)
+    assert snap.grid_class.shape == (2, 20, 20)
+    for g in range(2):  # the test-time rule in 3-D: argmax of W_j . x
+        predicted = np.argmax(snap.features[g].astype(np.float64) @ snap.weights[g].T.astype(np.float64), axis=1)
+        train = ~snap.is_test
+        assert snap.train_acc[g] == pytest.approx(np.mean(predicted[train] == snap.labels[train]))
+        own = snap.weights[g][snap.labels]
+        cosine = np.sum(snap.features[g] * own, axis=1) / np.linalg.norm(snap.features[g], axis=1)
+        cosine /= np.linalg.norm(own, axis=1)
+        for j in range(5):  # the angle dashboard by arccos, a different formula from angle_stats' atan2
+            angles = np.degrees(np.arccos(np.clip(cosine[snap.labels == j], -1, 1)))
+            assert snap.angles[g].class_mean_deg[j] == pytest.approx(angles.mean(), abs=1e-3)
+
+
+def test_3d_features_learn_separable_data_and_compare_models_equal_single_runs():
+    settings = dataclasses.replace(SMALL, n_classes=3, noise=0.05, feature_dim=3)
+    together = Trainer(dataclasses.replace(settings, compare=ms(1, 4)), device="cpu")
+    together.train(400)
+    both = together.snapshot(8)
+    assert np.all(both.train_acc == 1.0)
+    for g, m in enumerate((1, 4)):
+        alone = Trainer(dataclasses.replace(settings, m=m), device="cpu")
+        alone.train(400)
+        single = alone.snapshot(8)
+        np.testing.assert_allclose(both.weights[g], single.weights[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(both.features[g], single.features[0], rtol=1e-5, atol=1e-5)
+    autograd = Trainer(dataclasses.replace(settings, m=4), device="cpu", backend="autograd")
+    autograd.train(3)
+    numpy_run = Trainer(dataclasses.replace(settings, m=4), device="cpu")
+    numpy_run.train(3)
+    np.testing.assert_allclose(autograd.snapshot(4).weights, numpy_run.snapshot(4).weights, rtol=1e-5, atol=1e-6)
 
 
 def test_decision_grid_matches_a_direct_evaluation_of_a_linear_network():
@@ -523,9 +583,25 @@ def test_angle_stats_against_hand_computed_values():
     assert np.isnan(angle_stats(features[:3], labels[:3], weights).class_mean_deg[1])
 
 
+def test_angle_stats_in_3d_against_hand_computed_values():
+    weights = np.array([[0.0, 0.0, 2.0], [1.0, 0.0, 0.0], [0.0, -3.0, 0.0]])
+    features = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 4.0, 0.0], [2.0, 2.0, 0.0], [0.0, -1.0, 1.0]])
+    labels = np.array([0, 0, 0, 1, 2])
+    stats = angle_stats(features, labels, weights)
+    np.testing.assert_allclose(stats.class_mean_deg, [45.0, 45.0, 45.0], atol=1e-12)  # class 0: 0, 45, 90
+    assert stats.min_weight_angle_deg == pytest.approx(90.0)
+    assert stats.mean_feature_norm == pytest.approx(np.mean([1, math.sqrt(2), 4, math.sqrt(8), math.sqrt(2)]))
+    np.testing.assert_allclose(stats.weight_norms, [2.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match="^weights"):
+        angle_stats(features, labels, weights[:, :2])
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_run_matches_the_cpu_torch_step_and_catches_divergence():
-    settings = dataclasses.replace(SMALL, n_classes=3, noise=0.05, compare=ms(1, 4), batch_norm=True)
+@pytest.mark.parametrize("feature_dim", [2, 3])
+def test_cuda_run_matches_the_cpu_torch_step_and_catches_divergence(feature_dim):
+    settings = dataclasses.replace(
+        SMALL, n_classes=3, noise=0.05, compare=ms(1, 4), batch_norm=True, feature_dim=feature_dim
+    )
     cuda, cpu = Trainer(settings, device="cuda"), Trainer(settings, device="cpu", backend="autograd")
     assert cuda.device == "cuda" and cuda.network.params.is_cuda
     for trainer in (cuda, cpu):
