@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from app import links
-from app.explorer_controls import BINARY_M
+from app.explorer_controls import ARC_M, BINARY_M, COMBINED_M1, COMBINED_M2, COMBINED_M3, COS_M, SCALE
 from app.figures.style import MEMBER_COLORS
 from lsoftmax.geometry import angle_plane_boundary, wedge_margins
 from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, Margin, SphereFace
@@ -26,18 +26,19 @@ PLANE_ANGLES = np.linspace(0.0, 180.0, 721)  # theta1 (degrees) of the (theta1, 
 WEDGE_ANGLES = np.arange(0.5, 180.5, 0.5)  # theta12 (degrees), every check angle among them
 WHOLE = 1e-9  # radians: a margin this close to theta12 is the whole wedge
 
-S_LOW, S_HIGH = 1.0, 128.0  # the scale of the normalised members (papers use 30..64)
-LS_M = links.Param("ls_m", 2, BINARY_M.low, BINARY_M.high)  # the explorers' limits for an integer m
+# Each slider is the explorers' control of the same parameter (one set of limits) under this
+# page's key; ArcFace's m and the combined m2 default to the papers' radians exactly.
+LS_M = replace(BINARY_M, key="ls_m", default=2)
 LS_RATIO = links.Param("ls_r", 1.0, 0.2, 5.0)  # |W1| / |W2|: counts for L-Softmax only
-SF_M = links.Param("sf_m", 4, BINARY_M.low, BINARY_M.high)
-CF_M = links.Param("cf_m", 0.35, 0.0, 1.0)
-CF_S = links.Param("cf_s", 64.0, S_LOW, S_HIGH)
-AF_M = links.Param("af_m", math.degrees(0.5), 0.0, 90.0)  # degrees; the paper's 0.5 rad
-AF_S = links.Param("af_s", 64.0, S_LOW, S_HIGH)
-CM_M1 = links.Param("cm_m1", 1.0, 1.0, 3.0)
-CM_M2 = links.Param("cm_m2", math.degrees(0.3), 0.0, 90.0)  # degrees; InsightFace's 0.3 rad
-CM_M3 = links.Param("cm_m3", 0.2, 0.0, 1.0)
-CM_S = links.Param("cm_s", 64.0, S_LOW, S_HIGH)
+SF_M = replace(BINARY_M, key="sf_m", default=4)
+CF_M = replace(COS_M, key="cf_m")
+CF_S = replace(SCALE, key="cf_s")
+AF_M = replace(ARC_M, key="af_m", default=math.degrees(0.5))
+AF_S = replace(SCALE, key="af_s")
+CM_M1 = replace(COMBINED_M1, key="cm_m1")
+CM_M2 = replace(COMBINED_M2, key="cm_m2", default=math.degrees(0.3))
+CM_M3 = replace(COMBINED_M3, key="cm_m3")
+CM_S = replace(SCALE, key="cm_s")
 
 
 @dataclass(frozen=True)
