@@ -109,6 +109,26 @@ def wait_ready(page, timeout=30_000) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
 
 
+# Streamlit's client looks for its server under a deep link's own path first (/train/_stcore/health,
+# /train/_stcore/host-config), gets a 404 and then uses the root: its probe, not an error of a page.
+STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")
+
+
+def console_errors(page) -> list[str]:
+    """The page's console errors and uncaught exceptions from now on, each with its URL (Streamlit's
+    probes left out); a test asserts the list is empty at its end."""
+    errors: list[str] = []
+
+    def record(message) -> None:
+        url = message.location.get("url", "")
+        if message.type == "error" and not url.endswith(STREAMLIT_PROBES):
+            errors.append(f"{message.text} ({url})")
+
+    page.on("console", record)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def assert_no_exception(page) -> None:
     """No traceback on the page and no "Page not found" dialog."""
     count = page.locator('[data-testid="stException"]').count()

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LIVE_CHART, assert_no_exception, screenshot, wait_ready
+from tests.e2e.conftest import LIVE_CHART, STREAMLIT_PROBES, assert_no_exception, console_errors, screenshot, wait_ready
 from tests.e2e.test_layout import CLIPPED, assert_chart_text
 
 CHARTS_DRAWN = f"() => [...document.querySelectorAll('{LIVE_CHART}')].filter((c) => c.querySelector('g.trace')).length"
@@ -18,26 +18,14 @@ LEGEND = f"(n) => [...document.querySelectorAll('{LIVE_CHART}')[n].querySelector
 )
 
 
-# Streamlit's client first asks for these under the page's own path (a 404), then under the root:
-# its probes for a base path, not an error of this page.
-STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")
-
-
 def watch_console(page) -> list[str]:
-    """Console errors, uncaught page errors and failed requests from now on. The browser's own
-    "Failed to load resource" line names no URL: the failed response is checked instead."""
-    errors = []
-
-    def on_console(message):
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
+    """Console errors, uncaught page errors and failed requests (but Streamlit's probes) from now on."""
+    errors = console_errors(page)
 
     def on_response(response):
         if response.status >= 400 and not response.url.endswith(STREAMLIT_PROBES):
             errors.append(f"{response.status} {response.url}")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("response", on_response)
     return errors
 

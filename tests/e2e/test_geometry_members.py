@@ -10,7 +10,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LIVE_CHART_MARKERS, WATCH_LIVE_CHARTS, assert_no_exception, screenshot, wait_ready
+from tests.e2e.conftest import (
+    LIVE_CHART_MARKERS,
+    WATCH_LIVE_CHARTS,
+    assert_no_exception,
+    console_errors,
+    screenshot,
+    wait_ready,
+)
 from tests.e2e.test_live_drag import DRAWS, INPUTS, drag_across
 
 CHART = ".st-key-plane .lsoftmax-live-chart"
@@ -18,23 +25,10 @@ OVERLAY = f"{CHART} > svg.lsoftmax-live-overlay"
 DOTTED = f'{OVERLAY} path[stroke-dasharray="3,4"]'  # overlay.js draws plotly's "dot" dash so
 
 
-# Streamlit's own client probes for its server path under a page's path (/binary/_stcore/health,
-# /binary/_stcore/host-config) before it finds the root: two 404s on every deep link, not ours.
-PROBES = ("/_stcore/health", "/_stcore/host-config")
-
-
-def ours(message) -> bool:
-    """A console error of this app (not Streamlit's path probe)."""
-    return message.type == "error" and not message.location.get("url", "").endswith(PROBES)
-
-
 @pytest.fixture
 def errors(page):
     """Every console error and uncaught exception of the page, collected as they happen."""
-    seen = []
-    page.on("console", lambda message: seen.append(message.text) if ours(message) else None)
-    page.on("pageerror", lambda error: seen.append(str(error)))
-    return seen
+    return console_errors(page)
 
 
 def kept_up(drag: dict) -> bool:

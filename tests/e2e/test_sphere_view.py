@@ -11,6 +11,7 @@ from tests.e2e.conftest import (
     LIVE_CHART_MARKERS,
     WATCH_LIVE_CHARTS,
     assert_no_exception,
+    console_errors,
     screenshot,
     wait_ready,
 )
@@ -19,25 +20,6 @@ CAMERA_EYE = "() => { const eye = document.querySelector('.lsoftmax-live-chart')
     " return [eye.x, eye.y, eye.z]; }"  # fmt: skip
 DRAWS = "() => +document.querySelector('.lsoftmax-live-chart').dataset.draws"
 STEP = "() => +document.querySelector('.lsoftmax-live-chart').dataset.step"
-
-
-# Streamlit's own client probes these under the page's path (/train/_stcore/health) before the
-# root, on every page of a multipage app: its 404s are not this page's errors.
-STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")
-
-
-def console_errors(page) -> list[str]:
-    """Collects every console error and uncaught page error from now on (but Streamlit's probes)."""
-    errors: list[str] = []
-
-    def on_console(message) -> None:
-        url = message.location.get("url", "")
-        if message.type == "error" and not (url.endswith(STREAMLIT_PROBES) and "404" in message.text):
-            errors.append(f"{message.text} ({url})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def wait_for_sphere(page) -> None:

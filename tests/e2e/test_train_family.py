@@ -4,36 +4,16 @@ updated in place, a typed compare entry, zero console errors. Screenshots at a p
 1024x768 and a phone's 390x844 go to test-screenshots/."""
 
 import json
-import re
 import time
 from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LIVE_CHART_MARKERS, WATCH_LIVE_CHARTS, assert_no_exception, screenshot
+from tests.e2e.conftest import LIVE_CHART_MARKERS, WATCH_LIVE_CHARTS, assert_no_exception, console_errors, screenshot
 from tests.e2e.test_train_page import open_train, status_step
 
 FAMILY_NAMES = ("softmax", "L-Softmax m=4", "CosFace m=0.35 s=2", "ArcFace m=28.6° s=2")
-
-
-def console_errors(page) -> list[str]:
-    """Collect the page's console errors and uncaught exceptions from now on.
-
-    Left out: Streamlit's own probe of /<page>/_stcore/health and host-config when a page is
-    opened by its deep link (it tries the page path as a base path first, gets a 404, then
-    uses the root); it happens on every page of any multipage app and is not an error of ours.
-    """
-    errors: list[str] = []
-
-    def record(message) -> None:
-        url = message.location.get("url", "")
-        if message.type == "error" and not re.search(r"/train/_stcore/(health|host-config)$", url):
-            errors.append(f"{message.text} ({url})")
-
-    page.on("console", record)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def sidebar_button(page, name: str):
