@@ -1,5 +1,4 @@
-"""Class vectors for the sphere geometry page: named arrangements of K directions in 3-D, and
-the member of the margin family its controls describe.
+"""Class vectors for the sphere geometry page: named arrangements of K directions in 3-D.
 
 A preset is a function (k, rng) -> (K, 3) directions; "random" is the only one that uses k and
 the seed. Unequal norms (L-Softmax's Figure-4 case, now in 3-D) are drawn from the seed too.
@@ -10,8 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from lsoftmax.margins import MEMBERS, ArcFace, CombinedMargin, CosFace, Margin
 
 NORM_RANGE = (0.5, 2.0)  # unequal norms: |W_j| drawn uniformly from this range
 
@@ -56,16 +53,3 @@ def preset_vectors(name: str, k: int, seed: int, unequal_norms: bool) -> np.ndar
     if not unequal_norms:
         return units
     return units * norms_rng.uniform(*NORM_RANGE, size=(len(units), 1))
-
-
-def member_from_controls(name: str, m: int, cos_m: float, arc_m: float, m1: float, m2: float, m3: float) -> Margin:
-    """The member the page's controls describe; s is left at its default (it cancels in the regions)."""
-    if name in ("LSoftmax", "SphereFace"):
-        return MEMBERS[name](m=m)
-    if name == "CosFace":
-        return CosFace(m=cos_m)
-    if name == "ArcFace":
-        return ArcFace(m=arc_m)
-    if name == "CombinedMargin":
-        return CombinedMargin(m1=m1, m2=m2, m3=m3)
-    raise ValueError(f"member must be one of {list(MEMBERS)}, got {name!r}")

@@ -1,6 +1,7 @@
 """K classes on the sphere: class vectors in 3-D, each class's region of directions where its
 margin criterion holds, and the margin (no class) between them, for any member of the family."""
 
+from dataclasses import replace
 from math import degrees
 from pathlib import Path
 
@@ -8,42 +9,25 @@ import numpy as np
 import streamlit as st
 
 from app import links, notices, sharing
+from app.explorer_controls import BINARY_M, MEMBER, MemberChoice, member_choices
 from app.figures.gif import png_export_config
 from app.figures.sphere import SphereScene, region_table, sphere_figure
 from app.live_chart import live_chart
-from app.sphere_presets import PRESETS, member_from_controls, preset_vectors
+from app.sphere_presets import PRESETS, preset_vectors
 from lsoftmax.geometry import sphere_regions, wedge_margin
-from lsoftmax.margins import MEMBERS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 RESOLUTION = 45  # sphere_regions grid: 45 x 90 directions (a patch each), ~40 ms
 HEIGHT = 560  # px: about square in the main column at 1024 px (a tall box would clip the sphere's sides)
-MEMBER_LABELS = {
-    "LSoftmax": "L-Softmax",
-    "SphereFace": "A-Softmax (SphereFace)",
-    "CosFace": "CosFace / AM-Softmax",
-    "ArcFace": "ArcFace",
-    "CombinedMargin": "combined (InsightFace)",
-}
 PRESET = links.Param("preset", "tetrahedron", options=tuple(PRESETS))
 K = links.Param("k", 5, 2, 10)
 SEED = links.Param("seed", 0, 0, 9999)
 UNEQUAL = links.Param("unequal", False)
-MEMBER = links.Param("member", "LSoftmax", options=tuple(MEMBERS))
-M = links.Param("m", 4, 1, 8)  # L-Softmax and A-Softmax: an integer
-COS_M = links.Param("cos_m", 0.35, 0.0, 1.0)  # CosFace: subtracted from the cosine
-ARC_M = links.Param("arc_m", 0.5, 0.0, 1.5)  # ArcFace: radians, as its paper states it
-M1 = links.Param("m1", 1.0, 1.0, 4.0)
-M2 = links.Param("m2", 0.3, 0.0, 1.5)
-M3 = links.Param("m3", 0.2, 0.0, 1.0)
-PARAMS = (PRESET, K, SEED, UNEQUAL, MEMBER, M, COS_M, ARC_M, M1, M2, M3)
-MEMBER_CONTROLS = {  # member -> its sliders: (param, label, step)
-    "LSoftmax": [(M, "m (integer)", 1)],
-    "SphereFace": [(M, "m (integer)", 1)],
-    "CosFace": [(COS_M, "m (cosine margin)", 0.05)],
-    "ArcFace": [(ARC_M, "m (radians)", 0.05)],
-    "CombinedMargin": [(M1, "m1 (times the angle)", 0.1), (M2, "m2 (radians)", 0.05), (M3, "m3 (cosine)", 0.05)],
-}
+M = replace(BINARY_M, default=4)  # L-Softmax and A-Softmax: the explorers' integer m
+# The member and its parameters are the explorers' controls (same URL keys, units and limits as /binary).
+CHOICES = member_choices(M)
+MEMBER_PARAMS = tuple({field.param.key: field.param for choice in CHOICES.values() for field in choice.fields}.values())
+PARAMS = (PRESET, K, SEED, UNEQUAL, MEMBER, *MEMBER_PARAMS)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -52,8 +36,8 @@ def cached_regions(weights: tuple, member):
     return sphere_regions(np.array(weights), member, RESOLUTION)
 
 
-def controls() -> tuple[np.ndarray, object]:
-    """The sidebar: the class vectors and the member; returns (weights (K, 3), member)."""
+def controls() -> tuple[np.ndarray, MemberChoice, dict]:
+    """The sidebar: the class vectors and the member; returns (weights (K, 3), the member's choice, its values)."""
     with st.sidebar:
         st.header("Class vectors")
         preset = links.choice(PRESET, "arrangement", format_func=lambda name: f"{name}: {PRESETS[name][0]}")
@@ -62,16 +46,9 @@ def controls() -> tuple[np.ndarray, object]:
         seed = links.number(SEED, "seed", step=1, help="draws the random directions and the unequal norms")
         unequal = links.checkbox(UNEQUAL, "unequal norms |W_j|", help="they matter for L-Softmax only")
         st.header("Margin")
-        name = links.choice(MEMBER, "member of the family", format_func=MEMBER_LABELS.get)
-        values = {param.key: links.slider(param, label, step=step) for param, label, step in MEMBER_CONTROLS[name]}
-    member = member_from_controls(name, **{param.key: values.get(param.key, param.default) for param in PARAMS[5:]})
-    return preset_vectors(preset, k, seed, unequal), member
-
-
-def member_text(member) -> str:
-    """E.g. "ArcFace, m = 0.5": the member and the parameters that shape its regions (s cancels)."""
-    values = ", ".join(f"{name} = {value:g}" for name, value in member.params().items() if name != "s")
-    return f"{MEMBER_LABELS[member.name]}, {values}"
+        choice = CHOICES[links.choice(MEMBER, "member of the family")]
+        values = choice.sliders()
+    return preset_vectors(preset, k, seed, unequal), choice, values
 
 
 def vector_table(weights: np.ndarray) -> list[dict]:
@@ -108,7 +85,8 @@ st.caption(
     "its margin criterion holds; grey is the margin, where no class's criterion holds. Drag to turn the sphere."
 )
 links.notice_invalid_params(PARAMS)
-weights, member = controls()
+weights, choice, values = controls()
+member = choice.margin(values)
 try:
     regions = cached_regions(tuple(map(tuple, weights)), member)
 except ValueError as error:  # say what the library rejected instead of showing a traceback
@@ -117,17 +95,19 @@ except ValueError as error:  # say what the library rejected instead of showing 
 empty = np.zeros((0, 3))
 scene = SphereScene(empty, np.zeros(0, dtype=int), np.zeros(0, dtype=bool), weights, regions, member.describe())
 live_chart(  # the full width: the sphere turns under the mouse, the tables go below
-    sphere_figure(scene, HEIGHT, f"K = {len(weights)}, {member_text(member)}"),
+    sphere_figure(scene, HEIGHT, f"K = {len(weights)}, {choice.describe(values)}"),
     key="sphere",
     height=HEIGHT,
     config=png_export_config("lsoftmax-sphere"),
 )
-regions_column, neighbours_column, vectors_column = st.columns(3)
+st.caption(choice.summary)  # what the member normalises and how its margin behaves (as on /binary)
+# Two tables side by side, the third below: three columns clip the last table at 1024 px with the sidebar open.
+regions_column, neighbours_column = st.columns(2)
 regions_column.subheader("Regions")
 regions_column.table(region_table(regions, len(weights)), hide_index=True)
 neighbours_column.subheader("Nearest neighbours")
 neighbours_column.table(neighbour_table(weights, member), hide_index=True)
-vectors_column.subheader("Class vectors")
-vectors_column.table(vector_table(weights), hide_index=True)
+st.subheader("Class vectors")
+st.table(vector_table(weights), hide_index=True)
 st.markdown((ASSETS / "sphere.md").read_text())
 sharing.show_share("sphere", PARAMS)

@@ -38,7 +38,7 @@ PAGES = {  # page -> the URL keys it reads
         "lambda_kind",
         "feature_dim",
     ),
-    "sphere": ("preset", "k", "seed", "unequal", "member", "m", "cos_m", "arc_m", "m1"),
+    "sphere": ("preset", "k", "seed", "unequal", "loss", "m", "cm", "am", "m1"),
 }
 SECONDS_PER_RUN = 60  # a run slower than this is a hang
 
@@ -159,7 +159,7 @@ def test_train_links(query):
 @FUZZ
 @given(query=queries("sphere"))
 @example(query={"member": "[click here](https://evil.example/phish)", "feature_dim": "3"})
-@example(query={"preset": "evil" * 1500, "arc_m": ["0.3", "![x](https://evil.example/t.png)"]})
+@example(query={"preset": "evil" * 1500, "am": ["17", "![x](https://evil.example/t.png)"]})
 def test_sphere_links(query):
     check_page(open_page("sphere", query))
 

@@ -64,23 +64,24 @@ def test_m1_leaves_no_margin_and_every_class_a_quarter():
 
 
 def test_a_link_sets_the_member_and_its_margin():
-    at = start(member="ArcFace", arc_m="0.3", preset="octahedron")
-    assert at.radio(key="member").value == "ArcFace" and at.slider(key="arc_m").value == pytest.approx(0.3)
+    at = start(loss="ArcFace", am="17.2", preset="octahedron")  # degrees, as on /binary
+    assert at.radio(key="loss").value == "ArcFace" and at.slider(key="am").value == pytest.approx(17.2)
     fig = figure(at)
     octahedron = np.concatenate([np.eye(3), -np.eye(3)])
     np.testing.assert_allclose(cone_directions(fig), octahedron, atol=1e-12)
-    assert face_codes_against_the_library(fig, octahedron, ArcFace(m=0.3)) > 0.95
+    assert face_codes_against_the_library(fig, octahedron, ArcFace(m=math.radians(17.2))) > 0.95
     # the neighbours are 90 degrees apart: ArcFace's two-class margin on their great circle is m itself
     margins = [float(value) for value in at.table[1].value.iloc[:, 2]]
-    assert margins and margins == pytest.approx([math.degrees(0.3)] * len(margins), abs=0.05)
+    assert margins and margins == pytest.approx([17.2] * len(margins), abs=0.05)
+    assert "ArcFace m = 17.2°" in fig["layout"]["annotations"][0]["text"]
 
 
 def test_switching_the_member_shows_its_own_sliders():
     at = start()
     assert at.slider(key="m") is not None
-    at.radio(key="member").set_value("CosFace").run()
+    at.radio(key="loss").set_value("CosFace").run()
     assert not at.exception
-    assert [slider.key for slider in at.slider if slider.key != "k"] == ["cos_m"]
+    assert [slider.key for slider in at.slider if slider.key != "k"] == ["cm"]
     assert "CosFace" in figure(at)["layout"]["annotations"][0]["text"]
     weights = TETRAHEDRON
     assert face_codes_against_the_library(figure(at), weights, CosFace(m=0.35)) > 0.95
@@ -96,7 +97,7 @@ def test_random_directions_follow_k_and_the_seed():
 
 @pytest.mark.parametrize(
     ("query", "named"),
-    [({"member": "Bogus"}, "member"), ({"m": "99"}, "m"), ({"preset": "dodecahedron"}, "preset"), ({"k": "x"}, "k")],
+    [({"loss": "Bogus"}, "loss"), ({"m": "99"}, "m"), ({"preset": "dodecahedron"}, "preset"), ({"k": "x"}, "k")],
 )
 def test_a_bad_link_shows_a_notice_and_draws_the_default(query, named):
     at = start(**query)

@@ -95,10 +95,10 @@ def test_the_sphere_page_keeps_the_camera_when_the_member_changes(page, app_url)
     page.wait_for_function(f"() => ({DRAWS})() > {draws}", timeout=30_000)
     wait_ready(page)
     title = page.locator(f"{LIVE_CHART} .annotation-text").first.text_content()
-    assert "ArcFace" in title
+    assert "ArcFace m = 28.6°" in title  # degrees, as on /binary
     assert page.evaluate(CAMERA_EYE) == pytest.approx(turned, abs=1e-6), "the camera was lost on a new member"
     assert page.evaluate(LIVE_CHART_MARKERS) == [1], "the chart was remounted"
-    assert "member=ArcFace" in page.url
+    assert "loss=ArcFace" in page.url
     assert_no_exception(page)
     for width, height in ((1024, 768), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
