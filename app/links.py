@@ -151,7 +151,10 @@ def checkbox(param: Param, label: str, **kwargs) -> bool:
 
 
 def choice(param: Param, label: str, **kwargs) -> str:
-    """A horizontal st.radio over param.options, bound to the URL."""
+    """A horizontal st.radio over param.options, bound to the URL. A bound radio writes the text it
+    shows into the URL, so options are shown as they are (describe them with captions=)."""
+    if "format_func" in kwargs:
+        raise TypeError("a URL-bound radio writes its shown text into the URL: describe options with captions=")
     index = param.options.index(param.default)
     return st.radio(label, param.options, index=index, key=param.key, bind=BIND, horizontal=True, **kwargs)
 

@@ -40,7 +40,8 @@ def controls() -> tuple[np.ndarray, MemberChoice, dict]:
     """The sidebar: the class vectors and the member; returns (weights (K, 3), the member's choice, its values)."""
     with st.sidebar:
         st.header("Class vectors")
-        preset = links.choice(PRESET, "arrangement", format_func=lambda name: f"{name}: {PRESETS[name][0]}")
+        descriptions = [PRESETS[name][0] for name in PRESET.options]
+        preset = links.choice(PRESET, "arrangement", captions=descriptions)
         random = preset == "random"
         k = links.slider(K, "number of classes K (random)", disabled=not random)
         seed = links.number(SEED, "seed", step=1, help="draws the random directions and the unequal norms")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.live_chart import unpack_message
 from app.live_chart.encoding import decode_typed_array
+from app.sphere_presets import PRESETS
 from lsoftmax.geometry import criterion_class
 from lsoftmax.margins import ArcFace, CosFace, LSoftmax
 
@@ -104,3 +105,13 @@ def test_a_bad_link_shows_a_notice_and_draws_the_default(query, named):
     warnings = " ".join(warning.value for warning in at.warning)
     assert f"{named}=" in warnings
     assert figure(at)["data"]
+
+
+def test_the_arrangement_radio_shows_its_url_values_and_a_link_reopens_one():
+    """A URL-bound radio writes the text it shows into the URL: the options must be shown as the
+    keys (descriptions are captions), and preset=octahedron must reopen the octahedron."""
+    at = start()
+    assert at.radio(key="preset").options == list(PRESETS)
+    reopened = start(preset="octahedron")
+    assert not reopened.warning
+    np.testing.assert_allclose(cone_directions(figure(reopened)), np.concatenate([np.eye(3), -np.eye(3)]), atol=1e-12)

@@ -1,6 +1,7 @@
 """The sphere view in a real browser: /train with feature_dim = 3 keeps the user's rotated camera
 while training runs (in place, no remount), and the sphere geometry page answers its controls."""
 
+import re
 import time
 
 import pytest
@@ -99,6 +100,10 @@ def test_the_sphere_page_keeps_the_camera_when_the_member_changes(page, app_url)
     assert page.evaluate(CAMERA_EYE) == pytest.approx(turned, abs=1e-6), "the camera was lost on a new member"
     assert page.evaluate(LIVE_CHART_MARKERS) == [1], "the chart was remounted"
     assert "loss=ArcFace" in page.url
+    page.locator('[data-testid="stSidebar"]').get_by_text("octahedron", exact=True).click()
+    page.wait_for_url("**preset=octahedron*", timeout=30_000)  # the key, not the radio's caption
+    assert re.search(r"preset=octahedron(&|$)", page.url), page.url
+    wait_ready(page)
     assert_no_exception(page)
     for width, height in ((1024, 768), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
