@@ -112,6 +112,7 @@ PRESETS = {
     ),
     "family-combined": Preset(
         "The combined margin", "family", {"sf": "false", "cf_m": 0.35, "cm_m3": 0.2},
-        "cos(m1 θ + m2) − m3 with (1, 0.3 rad, 0.2), beside L-Softmax, CosFace and ArcFace in the (θ1, θ2) plane.",
+        "cos(m1 θ + m2) − m3 with m1 = 1, m2 = 17.2° (0.3 rad), m3 = 0.2, beside L-Softmax, CosFace and ArcFace "
+        "in the (θ1, θ2) plane.",
     ),
 }  # fmt: skip

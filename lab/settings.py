@@ -312,16 +312,17 @@ def parse_entry(entry: str) -> tuple[str, tuple]:
         raise ValueError(f"compare entry {quoted}: the model must be softmax or one of {', '.join(MEMBER_SPECS)}")
     fields = MEMBER_SPECS[name].fields
     if len(texts) > len(fields):
-        raise ValueError(f"compare entry {quoted}: {name} takes {len(fields)} value(s) at most ({', '.join(fields)})")
+        shown = ", ".join(_shown_field(field) for field in fields)
+        raise ValueError(f"compare entry {quoted}: {name} takes {len(fields)} value(s) at most ({shown})")
     values = []
     for field, text in zip(fields, texts + [None] * (len(fields) - len(texts)), strict=True):
         try:
             value = _FIELD_TYPES[field] if text is None else _parse(field, text)
             _VALIDATORS[field](field, value)
         except ValueError as error:
-            reason = str(error).split(", got ")[0]
-            reason = reason if reason.startswith(field) else f"{field}: {reason}"
-            raise ValueError(f"compare entry {quoted}: {reason}") from None
+            reason = str(error).split(", got ")[0].removeprefix(field).strip()
+            joiner = " " if reason.startswith("must") else ": "
+            raise ValueError(f"compare entry {quoted}: {name}'s {_shown_field(field)}{joiner}{reason}") from None
         values.append(value)
     return name, tuple(values)
 
@@ -386,6 +387,11 @@ def entry_with_scale(entry: str, scale: float) -> str:
 def _short_name(field: str) -> str:
     """m, m1, s ... of a parameter field (its name in the member's paper)."""
     return {"scale": "s"}.get(field, field.removesuffix("_deg").split("_")[-1])
+
+
+def _shown_field(field: str) -> str:
+    """A parameter field as the page names it: "m (degrees)" for arcface_m_deg, "s" for scale."""
+    return _short_name(field) + (" (degrees)" if field.endswith("_deg") else "")
 
 
 def _entries_from_query(text: str, problems: list[str]) -> tuple[str, ...]:

@@ -139,7 +139,7 @@ def display_controls(values: dict, member_key: str) -> None:
         values["sweep"] = links.checkbox(SWEEP, "show the m-sweep animation")
     else:
         values["field"], values["sweep"] = "off", False
-        st.caption("The probability field and the m sweep are drawn for L-Softmax.")
+        st.caption("The probability field and the m sweep are available for L-Softmax only: choose it under loss.")
 
 
 def presets() -> None:

@@ -211,6 +211,7 @@ def test_the_numbers_of_steps_ten_to_twelve_are_the_docs_check_values():
     assert math.degrees(wedge_margin(1, 1, math.radians(50), cosface)) < 50
     assert quoted_degrees((LESSONS / "11-arcface.md").read_text()) == [28.6, 28.6, 28.6]
     assert math.degrees(0.5) == pytest.approx(28.6, abs=0.05)
-    assert quoted_degrees((LESSONS / "12-combined.md").read_text()) == [36, 60, 29, 150, 28.6]
+    assert quoted_degrees((LESSONS / "12-combined.md").read_text()) == [17.2, 36, 60, 29, 150, 28.6]
+    assert math.degrees(0.3) == pytest.approx(17.2, abs=0.05)  # InsightFace's m2 = 0.3 rad, as the step quotes it
     combined = CombinedMargin(1.0, 0.3, 0.2)  # the doc: 35.638 at 60, 28.739 at 150
     assert [round(math.degrees(wedge_margin(1, 1, math.radians(a), combined))) for a in (60, 150)] == [36, 29]

@@ -100,8 +100,8 @@ def test_bad_compare_entries_are_left_out_one_notice_each_and_the_good_ones_kept
     assert len(problems) == 5
     expected = [
         ("'bogus'", "softmax or one of lsoftmax, sphereface, cosface, arcface, combined"),
-        ("'arcface:95:2'", "arcface_m_deg must lie in [0.0, 90.0]"),
-        ("'cosface:x'", "cosface_m: expected a number"),
+        ("'arcface:95:2'", "arcface's m (degrees) must lie in [0.0, 90.0]"),
+        ("'cosface:x'", "cosface's m: expected a number"),
         ("'lsoftmax:1'", "already compared"),
         ("'lsoftmax:2:3'", "lsoftmax takes 1 value(s) at most"),
     ]
