@@ -58,7 +58,7 @@ STEPS_KEY = "train_steps_per_tick"
 REGIONS_KEY = "train_compare_regions"  # compare mode also draws each model's input space
 SHOW_TEST_KEY = "train_show_test"  # draw the held-out points
 DISCRETE_KEY = "train_discretise"  # decision regions as flat class colours
-HISTORY_HEIGHTS = (260, 360)  # px, the curves: plain, presenting (18 px text and the legend need the room)
+HISTORY_HEIGHTS = (350, 450)  # px, the curves with their legend below: plain, presenting (18 px text needs the room)
 # Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
 UI_LIMITS = {
     "n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0),

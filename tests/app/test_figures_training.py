@@ -365,4 +365,15 @@ def test_a_narrow_history_chart_stacks_its_panels_with_the_legend_below():
     y = [layout[name].domain for name in ("yaxis3", "yaxis2", "yaxis")]  # lambda at the bottom, loss on top
     assert all(low[1] < high[0] for low, high in itertools.pairwise(y))
     assert all(layout[name].domain == (0, 1) for name in ("xaxis", "xaxis2", "xaxis3"))
-    assert layout.legend.orientation == "h" and layout.legend.y < 0  # below the panels
+    assert layout.legend.orientation == "h" and layout.legend.yref == "container" and layout.legend.y == 0
+    assert layout.legend.yanchor == "bottom"  # in the chart's bottom margin, under the panels
+    assert [layout[name].title.text for name in ("xaxis", "xaxis2", "xaxis3")] == ["", "", "step"]
+
+
+def test_the_history_legend_sits_under_the_panels_in_its_own_margin():
+    """At the panels' side, long model names squeezed the three panels to 80 px each at 1024 px."""
+    history = {"step": [0, 10], **{key: [[1.0, 2.0], [0.5, 1.0]] for key, *_ in training.HISTORY_SERIES}}
+    layout = training.history_figure(history, ["softmax", "ArcFace m=28.6° s=2"])["layout"]
+    assert layout["legend"]["orientation"] == "h" and layout["legend"]["yref"] == "container"
+    assert layout["margin"]["b"] >= 45 + training.HISTORY_LEGEND_PX
+    assert max(domain[1] for domain in (layout[f"xaxis{s}"]["domain"] for s in ("", "2", "3"))) == 1.0
