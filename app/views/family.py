@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import family, links, sharing
+from app import family, links, presenter, sharing
 from app.figures.family import angle_plane_figure, wedge_margin_figure
 from app.figures.gif import png_export_config
 from app.figures.style import CURVE_HEIGHT
@@ -43,9 +43,13 @@ def controls() -> dict:
     """Every member's box, in a row above the figures; returns the values by URL key."""
     st.html(CONTROLS_CSS)
     values = {}
+    # Presenting, each box folds into a button that opens it over the page: the five boxes took
+    # 470 px and left a 1024 x 768 projector a third of the first figure.
+    presenting = presenter.enabled()
     with st.container(key="family-controls"):
         for column, member in zip(st.columns(len(family.FAMILY)), family.FAMILY, strict=True):
-            with column.container(border=True):
+            box = column.popover(member.title, width="stretch") if presenting else column.container(border=True)
+            with box:
                 values.update(member_controls(member))
     st.caption(
         "**s moves no boundary.** The scale of CosFace, ArcFace and the combined margin multiplies every logit "

@@ -97,8 +97,20 @@ def test_presenter_mode_shows_the_controls_and_big_charts(page, app_url, viewpor
     open_family(page, app_url, "?present=1", viewport)
     screenshot(page, f"family-{viewport[0]}x{viewport[1]}-present")
     expect(page.locator('section[data-testid="stSidebar"]')).to_be_hidden()
-    expect(page.locator(".st-key-ls_m input[type='range']")).to_be_visible()  # the controls are on the page
     plane, wedge = (page.locator(LIVE_CHART).nth(index).bounding_box() for index in (0, 1))
+    assert plane["y"] + plane["height"] / 2 < viewport[1], plane  # the first figure is mostly on the screen
+    # each member's box is a button over the figures; opened, its sliders work and the figure follows
+    slider = page.locator(".st-key-ls_m input[type='range']")
+    expect(slider).to_be_hidden()
+    page.get_by_role("button", name="L-Softmax", exact=True).click()
+    expect(slider).to_be_visible()
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # L-Softmax m = 2 -> 3
+    legend = f"() => document.querySelector('{LIVE_CHART}').textContent.includes('L-Softmax m = 3')"
+    page.wait_for_function(legend, timeout=30_000)
+    wait_ready(page)
+    assert "ls_m=3" in page.url
+    page.keyboard.press("Escape")
     if viewport[0] >= 1280:  # a wide projector: the two figures side by side, together the screen's width
         assert abs(plane["y"] - wedge["y"]) < 2 and wedge["x"] > plane["x"] + plane["width"] - 2, (plane, wedge)
         assert plane["width"] + wedge["width"] >= 0.9 * viewport[0], (plane, wedge)
