@@ -289,7 +289,7 @@ def _plane_layout(extent: float, title: str, height: int = PLANE_HEIGHT) -> dict
         title={"text": title, "x": 0.02},
         xaxis={**axis, "constrain": "domain"},
         yaxis={**axis, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        legend={"orientation": "h", "y": -0.06, "x": 0.0, "font": {"size": 15}},
+        legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0.0, "font": {"size": 15}},
         margin={"l": 40, "r": 20, "t": 50, "b": 30},
         uirevision=UI_REVISION,
     )
