@@ -71,7 +71,7 @@ def main() -> None:
     torch.set_num_threads(1)
     x, y = digits()
     print(f"digits, 2-D features, {STEPS} Adam steps of {BATCH}, seeds 0-2\n")
-    print("| head | shortest abs(W_j) / median | smallest angle between W (deg) | worst class recall | warned |")
+    print("| head | shortest abs(W_j) / median | smallest angle between W (°) | worst class recall | warned |")
     print("|---|---|---|---|---|")
     for label, margin, schedule in CASES:
         results = [run(margin, schedule, x, y, seed) for seed in range(3)]

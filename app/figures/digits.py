@@ -93,11 +93,11 @@ def feature_grid(result, splits=("train", "test"), columns: int | None = None, p
 
 
 def angle_figure(result) -> dict:
-    """Per digit, the mean angle (deg) between a test feature and its own W_y, one bar group per m."""
+    """Per digit, the mean angle (°) between a test feature and its own W_y, one bar group per m."""
     layout = _base_layout(ANGLE_HEIGHT)
     layout.update(barmode="group", margin={"l": 60, "r": 10, "t": 30, "b": 45})
     layout["xaxis"] = {"title": {"text": "digit"}, "tickmode": "linear", "dtick": 1}
-    layout["yaxis"] = {"title": {"text": "angle to own W (deg)"}, "rangemode": "tozero"}
+    layout["yaxis"] = {"title": {"text": "angle to own W (°)"}, "rangemode": "tozero"}
     colors = [class_color(index) for index in range(len(result.models))] if len(result.models) > 1 else [MARGIN_COLOR]
     data = [
         {

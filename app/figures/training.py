@@ -428,7 +428,7 @@ def single_figure(region: RegionScene, feature: FeatureScene, feature_extent: fl
     chart one above the other (layout.meta.narrow)."""
     data = region_traces(region, 1) + feature_traces(feature, feature_extent, 2, show_legend=True)
     layout = _base_layout(height)
-    left, right = _columns(2)
+    left, right = _columns(2, 0.12)  # the gap holds the feature panel's own y tick labels
     feature_range = [-feature_extent, feature_extent]
     rows = (0.08, 1.0)
     layout.update(_axes_layout(1, left, rows, *_grid_ranges(region)))
@@ -641,9 +641,9 @@ def angle_table(angles: list, model_names: list[str]) -> list[dict]:
             mean, std, norm = stats.class_mean_deg[j], stats.class_std_deg[j], stats.weight_norms[j]
             angle = "-" if np.isnan(mean) else f"{mean:.1f} ± {std:.1f}"
             if len(model_names) == 1:
-                row["angle to own W (deg)"], row["|W|"] = angle, f"{norm:.3g}"
+                row["angle to own W (°)"], row["|W|"] = angle, f"{norm:.3g}"
             else:
-                row[f"{name}: angle to W (deg), |W|"] = f"{angle}, {norm:.3g}"
+                row[f"{name}: angle to W (°), |W|"] = f"{angle}, {norm:.3g}"
         rows.append(row)
     return rows
 
@@ -653,7 +653,7 @@ def model_table(angles: list, model_names: list[str]) -> list[dict]:
     return [
         {
             "model": name,
-            "smallest angle between class vectors (deg)": f"{stats.min_weight_angle_deg:.1f}",
+            "smallest angle between class vectors (°)": f"{stats.min_weight_angle_deg:.1f}",
             "mean |x|": f"{stats.mean_feature_norm:.3g}",
         }
         for stats, name in zip(angles, model_names, strict=True)

@@ -118,8 +118,8 @@ def metrics_rows(result) -> list[dict]:
                 "test accuracy": f"{100 * model.test_accuracy:.2f} %",
                 "test error (ours)": f"{summary['test_error_percent']:.2f} %",
                 "MNIST error (paper)": f"{paper:.2f} %" if paper is not None else "-",
-                "angle to own W (deg)": f"{summary['mean_intra_class_angle_deg']:.1f}",
-                "mean margin (deg)": f"{summary['mean_margin_deg']:.1f}",
+                "angle to own W (°)": f"{summary['mean_intra_class_angle_deg']:.1f}",
+                "mean margin (°)": f"{summary['mean_margin_deg']:.1f}",
                 "mean |x|": f"{model.mean_feature_norm:.3g}",
             }
         )

@@ -284,16 +284,16 @@ def test_angle_tables_show_the_stats():
     weights = np.array([[1.0, 0.0], [0.0, 3.0]])
     stats = angle_stats(features, np.array([0, 0, 1]), weights)
     rows = training.angle_table([stats], ["m = 2"])
-    assert rows[0] == {"class": "class 1", "angle to own W (deg)": "22.5 ± 22.5", "|W|": "1"}
-    assert rows[1]["angle to own W (deg)"] == "0.0 ± 0.0" and rows[1]["|W|"] == "3"
+    assert rows[0] == {"class": "class 1", "angle to own W (°)": "22.5 ± 22.5", "|W|": "1"}
+    assert rows[1]["angle to own W (°)"] == "0.0 ± 0.0" and rows[1]["|W|"] == "3"
     compared = training.angle_table([stats, stats], ["m = 1", "m = 4"])
     assert compared[0] == {
         "class": "class 1",
-        "m = 1: angle to W (deg), |W|": "22.5 ± 22.5, 1",
-        "m = 4: angle to W (deg), |W|": "22.5 ± 22.5, 1",
+        "m = 1: angle to W (°), |W|": "22.5 ± 22.5, 1",
+        "m = 4: angle to W (°), |W|": "22.5 ± 22.5, 1",
     }
     summary = training.model_table([stats, stats], ["m = 1", "m = 2"])
-    assert summary[1]["smallest angle between class vectors (deg)"] == "90.0"
+    assert summary[1]["smallest angle between class vectors (°)"] == "90.0"
     assert summary[0]["mean |x|"] == f"{(1 + math.sqrt(2) + 2) / 3:.3g}"
 
 
