@@ -1,32 +1,13 @@
 """/train with feature_dim = 3 in AppTest: the control, links, and the sphere view's figure."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from app.live_chart import unpack_message
 from app.live_chart.encoding import decode_typed_array
 from lsoftmax.geometry import criterion_class, sphere_regions
+from tests.app.test_train_page import start, views
 
-PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "train.py")
 SMALL = {"dataset": "blobs", "n_classes": "4", "n_samples": "200", "hidden_width": "8"}
-
-
-def start(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def views(at: AppTest) -> dict:
-    """The figure (and header) the main live chart got in this run."""
-    header, _ = unpack_message(at.get("bidi_component")[0].proto.bytes)
-    return header
 
 
 def traces(header: dict, kind: str, scene: str = "scene") -> list[dict]:
