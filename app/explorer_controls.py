@@ -14,11 +14,12 @@ from dataclasses import dataclass, fields, replace
 from app import links
 from app.figures.scenes import BINARY_DEFAULTS, plane_constants, psi_constants
 from app.live_chart.controls import Control, live_spec
+from lab.settings import MAX_MARGIN, MAX_SCALE, MEMBER_RANGES
 from lsoftmax.margins import MEMBERS, Margin
 
 D = BINARY_DEFAULTS
 # Two classes (binary page).
-BINARY_M = links.Param("m", D["m"], 1, 8)
+BINARY_M = links.Param("m", D["m"], 1, MAX_MARGIN)
 NORM1 = links.Param("n1", D["norm1"], 0.1, 5.0)
 NORM2 = links.Param("n2", D["norm2"], 0.1, 5.0)
 THETA12 = links.Param("t12", D["theta12_deg"], 1, 180)
@@ -26,23 +27,24 @@ X_ANGLE = links.Param("xa", D["sample_angle_deg"], -180, 180)
 X_NORM = links.Param("xn", D["sample_norm"], 0.1, 5.0)
 # K classes (multiclass page).
 MAX_CLASSES = 10
-MULTICLASS_M = links.Param("m", 3, 1, 8)
+MULTICLASS_M = links.Param("m", 3, 1, MAX_MARGIN)
 ANGLES = tuple(links.Param(f"a{j + 1}", 0, 0, 359) for j in range(MAX_CLASSES))
 NORMS = tuple(links.Param(f"n{j + 1}", 2.0, 0.1, 5.0) for j in range(MAX_CLASSES))
 # The margin-family members' own parameters, in the units their papers state them (the integer
 # m of L-Softmax and A-Softmax is each page's m above).
-COS_M = links.Param("cm", 0.35, 0.0, 1.0)  # CosFace m, cosine units
-ARC_M = links.Param("am", 28.6, 0.0, 90.0)  # ArcFace m, degrees (the paper's 0.5 rad is 28.6°)
-COMBINED_M1 = links.Param("m1", 1.0, 1.0, 3.0)  # multiplicative angular
-COMBINED_M2 = links.Param("m2", 17.2, 0.0, 90.0)  # additive angular, degrees (0.3 rad)
-COMBINED_M3 = links.Param("m3", 0.2, 0.0, 1.0)  # additive cosine
-SCALE = links.Param("s", 64.0, 1.0, 128.0)  # s of the members that normalise x
+# Their ranges are the trainer's (lab.settings.MEMBER_RANGES).
+COS_M = links.Param("cm", 0.35, *MEMBER_RANGES["cosface_m"])  # CosFace m, cosine units
+ARC_M = links.Param("am", 28.6, *MEMBER_RANGES["arcface_m_deg"])  # ArcFace m, degrees (the paper's 0.5 rad is 28.6°)
+COMBINED_M1 = links.Param("m1", 1.0, *MEMBER_RANGES["combined_m1"])  # multiplicative angular
+COMBINED_M2 = links.Param("m2", 17.2, *MEMBER_RANGES["combined_m2_deg"])  # additive angular, degrees (0.3 rad)
+COMBINED_M3 = links.Param("m3", 0.2, *MEMBER_RANGES["combined_m3"])  # additive cosine
+SCALE = links.Param("s", 64.0, 1.0, MAX_SCALE)  # s of the members that normalise x
 OVERLAY_PREFIX = "v"  # the compared member's controls: the same keys with this prefix
 NO_OVERLAY = "none"
 # psi curves (psi page).
 PSI_POINTS = 361  # one sample per half degree
-M_MAX = links.Param("mmax", 4, 1, 8)
-PSI_M = links.Param("m", 4, 1, 8)
+M_MAX = links.Param("mmax", 4, 1, MAX_MARGIN)
+PSI_M = links.Param("m", 4, 1, MAX_MARGIN)
 LAMBDA = links.Param("lam", 1.0, 0.0, 20.0)
 
 

@@ -28,6 +28,16 @@ OPTIMIZERS = ("adam", "sgd")
 LEGACY_COMPARE = "compare_ms"  # the query key of compare mode over m before the family: compare_ms=1,2,3,4
 SCALE_DEFAULT = 2.0  # s of the normalised members by default: converges from scratch on 2-D (SAFE_SCALES)
 MAX_MARGIN = 8
+# The normalised members' parameter ranges in UI units (degrees for angles): the trainer's checks
+# here and every page's sliders (app.explorer_controls) use these, so a link means the same everywhere.
+MEMBER_RANGES = {
+    "cosface_m": (0.0, 1.0),  # subtracted from the cosine
+    "arcface_m_deg": (0.0, 90.0),  # added to the angle
+    "combined_m1": (1.0, 3.0),  # multiplies the angle
+    "combined_m2_deg": (0.0, 90.0),  # added to the angle
+    "combined_m3": (0.0, 1.0),  # subtracted from the cosine
+}
+MAX_SCALE = 128.0  # s of the normalised members (the papers use 30..64)
 MAX_COMPARE = 8
 FEATURE_DIMS = (2, 3)  # the feature layer's dimension D: the plane (the paper's Figure 2) or the sphere
 
@@ -58,7 +68,7 @@ class TrainSettings:
     m: int = 4  # L-Softmax and A-Softmax: integer margin, 1..8 (L-Softmax m = 1 is plain softmax)
     cosface_m: float = 0.35  # CosFace: t = cos(theta) - m, in [0, 1]
     arcface_m_deg: float = 28.65  # ArcFace: t = cos(theta + m), m in degrees (0.5 rad, the paper's), [0, 90]
-    combined_m1: float = 1.0  # combined: t = cos(m1 theta + m2) - m3; m1 in [1, 4]
+    combined_m1: float = 1.0  # combined: t = cos(m1 theta + m2) - m3; m1 in [1, 3]
     combined_m2_deg: float = 17.19  # combined: m2 in degrees (0.3 rad), [0, 90]
     combined_m3: float = 0.2  # combined: m3, [0, 1]
     # s of CosFace, ArcFace and the combined margin (they normalise x and W), (0, 128]. The papers
@@ -270,12 +280,8 @@ _VALIDATORS = {
     "feature_dim": _int_range(FEATURE_DIMS[0], FEATURE_DIMS[-1]),
     "m": _int_range(1, MAX_MARGIN),
     "member": _choice(tuple(MEMBER_SPECS)),
-    "cosface_m": _float_range(0.0, 1.0),
-    "arcface_m_deg": _float_range(0.0, 90.0),
-    "combined_m1": _float_range(1.0, 4.0),
-    "combined_m2_deg": _float_range(0.0, 90.0),
-    "combined_m3": _float_range(0.0, 1.0),
-    "scale": _float_range(0.0, 128.0, low_open=True),
+    **{field: _float_range(*limits) for field, limits in MEMBER_RANGES.items()},
+    "scale": _float_range(0.0, MAX_SCALE, low_open=True),
     "lambda_kind": _choice(LAMBDA_KINDS),
     "lambda_base": _float_range(0.0, 1e6),
     "lambda_gamma": _float_range(0.0, 10.0),

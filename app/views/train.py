@@ -38,6 +38,8 @@ from lab.settings import (
     LAMBDA_KINDS,
     MAX_COMPARE,
     MAX_MARGIN,
+    MAX_SCALE,
+    MEMBER_RANGES,
     MEMBER_SPECS,
     OPTIMIZERS,
     SOFTMAX_ENTRY,
@@ -62,7 +64,7 @@ HISTORY_HEIGHTS = (350, 450)  # px, the curves with their legend below: plain, p
 # Where the widgets are narrower than TrainSettings allows (a link outside is clamped, with a notice).
 UI_LIMITS = {
     "n_samples": (20, 5000), "noise": (0.0, 3.0), "learning_rate": (1e-6, 10.0), "lambda_factor": (1e-4, 1.0),
-    "scale": (0.1, 128.0),
+    "scale": (0.1, MAX_SCALE),
 }  # fmt: skip
 
 
@@ -228,14 +230,17 @@ def member_widgets(member: str, comparing: bool) -> None:
         st.slider("Margin m", 1, MAX_MARGIN, key=key("m"), disabled=comparing, help=why or plain)
         return
     number = {"format": "%g", "disabled": comparing, "help": why}
-    if member == "cosface":
-        st.number_input("Margin m (cosine): t = cos θ − m", 0.0, 1.0, step=0.05, key=key("cosface_m"), **number)
-    elif member == "arcface":
-        st.number_input("Margin m (degrees): t = cos(θ + m)", 0.0, 90.0, step=1.0, key=key("arcface_m_deg"), **number)
-    else:
-        st.number_input("m1 (multiplies θ)", 1.0, 4.0, step=0.1, key=key("combined_m1"), **number)
-        st.number_input("m2 (degrees, added to θ)", 0.0, 90.0, step=1.0, key=key("combined_m2_deg"), **number)
-        st.number_input("m3 (subtracted from cos)", 0.0, 1.0, step=0.05, key=key("combined_m3"), **number)
+    labels = {  # each parameter field of the member, its label and step (its range: MEMBER_RANGES)
+        "cosface_m": ("Margin m (cosine): t = cos θ − m", 0.05),
+        "arcface_m_deg": ("Margin m (degrees): t = cos(θ + m)", 1.0),
+        "combined_m1": ("m1 (multiplies θ)", 0.1),
+        "combined_m2_deg": ("m2 (degrees, added to θ)", 1.0),
+        "combined_m3": ("m3 (subtracted from cos)", 0.05),
+    }
+    for field in MEMBER_SPECS[member].fields:
+        if field in labels:
+            label, step = labels[field]
+            st.number_input(label, *MEMBER_RANGES[field], step=step, key=key(field), **number)
     st.number_input("Scale s (x and W are normalised)", *UI_LIMITS["scale"], step=1.0, key=key("scale"), **number)
 
 
