@@ -21,7 +21,7 @@ import torch
 from lab.models import views
 from lab.settings import lsoftmax_entries
 from lab.train import Trainer, TrainSettings
-from lsoftmax import lsoftmax_logits
+from lsoftmax import margin_logits
 
 # TensorFlow Playground's default: circle data, 500 points half of them for training (250),
 # hidden layers [4, 2] (here: one hidden layer of 4, then the 2-D feature layer), tanh, batch 10.
@@ -84,7 +84,7 @@ def time_snapshot(trainer: Trainer, resolution: int, repeats: int) -> float:
 
 class AutogradStep:
     """The same network and loss (default setup: PReLU, no BatchNorm, one model) trained with
-    autograd, lsoftmax_logits and torch.optim.Adam, the plain way, for scale."""
+    autograd, margin_logits and torch.optim.Adam, the plain way, for scale."""
 
     def __init__(self, trainer: Trainer):
         network = trainer.network
@@ -105,7 +105,7 @@ class AutogradStep:
                 u = torch.baddbmm(params[f"hidden{layer}.bias"], h, params[f"hidden{layer}.weight"])
                 h = torch.where(u > 0, u, u * params[f"hidden{layer}.prelu"])
             features = torch.bmm(h, params["feature.weight"])[0]
-            logits = lsoftmax_logits(features, params["head.weight"][0], targets[index], trainer.margins[0], 1.0)
+            logits = margin_logits(features, params["head.weight"][0], targets[index], trainer.margins[0], 1.0)
             loss = torch.nn.functional.cross_entropy(logits, targets[index])
             self.optimizer.zero_grad()
             loss.backward()

@@ -596,6 +596,18 @@ def test_angle_stats_in_3d_against_hand_computed_values():
         angle_stats(features, labels, weights[:, :2])
 
 
+@pytest.mark.parametrize("feature_dim", [2, 3])
+def test_the_cuda_code_path_reports_a_divergence_instead_of_raising(feature_dim):
+    """The autograd step (CUDA's, run here on the CPU) must let NaN reach train(), which reports it:
+    on an H200 the step raised the library's "x must be finite" ValueError instead."""
+    settings = dataclasses.replace(
+        SMALL, n_classes=3, noise=0.05, compare=ms(1, 4), feature_dim=feature_dim,
+        optimizer="sgd", learning_rate=8.0, lambda_kind="none",
+    )  # fmt: skip
+    wild = Trainer(settings, device="cpu", backend="autograd")
+    assert wild.train(500).diverged and np.all(np.isfinite(wild.snapshot(6).features))
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("feature_dim", [2, 3])
 def test_cuda_run_matches_the_cpu_torch_step_and_catches_divergence(feature_dim):
