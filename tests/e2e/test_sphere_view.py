@@ -23,6 +23,15 @@ DRAWS = "() => +document.querySelector('.lsoftmax-live-chart').dataset.draws"
 STEP = "() => +document.querySelector('.lsoftmax-live-chart').dataset.step"
 
 
+def screenshots_at_both_sizes(page, name: str) -> None:
+    """The page at a projector's and a phone's size (test-screenshots/<name>_WxH.png)."""
+    for width, height in ((1024, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.mouse.move(1, 1)
+        time.sleep(1.0)
+        screenshot(page, f"{name}_{width}x{height}")
+
+
 def wait_for_sphere(page) -> None:
     """The main chart has drawn its 3-D scene (plotly's gl canvas inside the scene's div)."""
     page.wait_for_function(
@@ -73,11 +82,7 @@ def test_a_rotated_sphere_keeps_its_camera_over_training_updates(page, app_url):
     expect(page.get_by_role("button", name="Play")).to_be_enabled(timeout=30_000)  # a loaded machine
     assert_no_exception(page)
     assert errors == []
-    for width, height in ((1024, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.mouse.move(1, 1)
-        time.sleep(1.0)
-        screenshot(page, f"train_sphere_{width}x{height}")
+    screenshots_at_both_sizes(page, "train_sphere")
     assert errors == []
 
 
@@ -105,9 +110,5 @@ def test_the_sphere_page_keeps_the_camera_when_the_member_changes(page, app_url)
     assert re.search(r"preset=octahedron(&|$)", page.url), page.url
     wait_ready(page)
     assert_no_exception(page)
-    for width, height in ((1024, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.mouse.move(1, 1)
-        time.sleep(1.0)
-        screenshot(page, f"sphere_{width}x{height}")
+    screenshots_at_both_sizes(page, "sphere")
     assert errors == []
