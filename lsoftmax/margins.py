@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from lsoftmax.margin import _detached, _namespace, as_integer, psi_and_slope
+from lsoftmax.margin import _detached, _namespace, as_integer, clamp, psi_and_slope
 
 __all__ = ["Margin", "LSoftmax", "SphereFace", "CosFace", "ArcFace", "CombinedMargin", "MEMBERS", "as_margin"]
 
@@ -58,8 +58,8 @@ def _sine_floor(cos_theta):
     xp = _namespace(cos_theta)
     dtype = cos_theta.dtype if hasattr(cos_theta, "dtype") else np.float64
     floor = math.sqrt(xp.finfo(dtype).eps)
-    sine = xp.sqrt(xp.clip(1.0 - cos_theta * cos_theta, 0.0, None))
-    return sine, xp.clip(sine, floor, None)
+    sine = xp.sqrt(clamp(1.0 - cos_theta * cos_theta, 0.0))
+    return sine, clamp(sine, floor)
 
 
 @dataclass(frozen=True)
