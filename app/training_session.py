@@ -39,6 +39,8 @@ TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even s
 MIN_TICK_BUDGET_SECONDS = 0.002  # the least a play tick trains when many sessions share the process
 TURN_WAIT_SECONDS = 5.0  # a tick that waited this long for its turn gives up (redraws nothing)
 INTERRUPT_POLL_SECONDS = 0.02  # how often a waiting tick checks whether a click wants the script
+SEND_WAIT_SECONDS = 0.25  # the longest a tick waits for its chart to leave for the browser (wait_until_sent)
+SEND_POLL_SECONDS = 0.002
 PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as playing
 DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
@@ -145,6 +147,35 @@ def click_waiting() -> bool:
         return requests._state is ScriptRequestType.RERUN and not (data.fragment_id or data.fragment_id_queue)
     except Exception:  # noqa: BLE001 (a Streamlit without these internals: no early exit, nothing worse)
         return False
+
+
+def wait_until_sent(timeout: float = SEND_WAIT_SECONDS) -> None:
+    """Block this script run until what it has shown so far has left for the browser (or `timeout`).
+
+    Streamlit clears a fragment's unsent messages when that fragment's next run starts, and a
+    tick's timer request is usually already waiting when the tick ends: under load the event
+    loop often had no moment to send the finished tick's chart before the next tick began, and
+    the chart was dropped unseen (8 sessions: two ticks in three computed for nothing). A tick
+    calls this last. The script thread sleeps (no GIL, no turn held) until the event loop has
+    taken its messages and sent the session's queue. Reads Streamlit's private session state;
+    anything unexpected there returns at once.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        session_id = get_script_run_ctx(suppress_warning=True).session_id
+        app_session = Runtime.instance()._session_mgr.get_active_session_info(session_id).session
+        loop, queue = app_session._event_loop, app_session._browser_queue
+        taken = threading.Event()
+        loop.call_soon_threadsafe(taken.set)  # after the callbacks that move this run's messages into the queue
+        if not taken.wait(timeout):
+            return
+        while not queue.is_empty() and time.monotonic() < deadline:
+            time.sleep(SEND_POLL_SECONDS)
+    except Exception:  # noqa: BLE001 (a Streamlit without these internals: no wait, the old behaviour)
+        return
 
 
 @contextlib.contextmanager

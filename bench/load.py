@@ -4,16 +4,22 @@
     .venv/bin/python -m bench.load --sessions 16,32 --seconds 20 --query "?compare_ms=1,2"
     .venv/bin/python -m bench.load --url http://127.0.0.1:8080 --sessions 8   # an existing server or proxy
     .venv/bin/python -m bench.load --sessions 8 --compare-half --seconds 600 --after 60   # the soak
+    .venv/bin/python -m bench.load --client protocol --sessions 1,8,16,32   # no Chromium
 
-Each session is its own page (own browser context, so its own Streamlit session) in one
-headless Chromium. Plotly's drawing is replaced by a no-op in every page (plotly.js still
-loads; Plotly.react resolves at once), so the browsers cost little and the server is what
-is measured. A chart update is a figure of the main chart (decision regions and features)
-that reached Plotly.react: the page's live_chart skips figures it already shows, so an
-update means new data.
+Two clients, one measurement. `--client browser` (the default): each session is its own page
+(own browser context, so its own Streamlit session) in one headless Chromium, plotly's drawing
+replaced by a no-op (plotly.js still loads; Plotly.react resolves at once). A chart update is
+a figure of the main chart (decision regions and features) that reached Plotly.react: the
+page's live_chart skips figures it already shows, so an update means new data. On a 2-core
+machine the Chromium processes still take most of the CPU from 8 sessions on.
+`--client protocol`: each session is a bench.protocol_client.Session, Streamlit's websocket
+protocol spoken from Python (widgets, fragment timers and message cache as the frontend keeps
+them, nothing drawn), all on one event loop; it counts the same updates (a main-chart figure
+with a new revision) and costs a few per cent of a core for 32 sessions.
 
 Per session: updates/s and the longest gap between updates in the measured window
-(after a warm-up). For the server this script started: CPU (fraction of one core) and
+(after a warm-up). The client's CPU (this process and its children but the server: Chromium,
+or the protocol sessions' event loop). For the server this script started: CPU (cores) and
 resident memory, sampled every few seconds while the sessions play and, with --after, for
 that long after they closed (the soak: growth while playing, and the return to baseline).
 The load average is printed: the machine is shared, so read ratios.
@@ -22,13 +28,16 @@ The load average is printed: the machine is shared, so read ratios.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
+import threading
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.protocol_client import Session
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server
 
 VIEWPORT = {"width": 1200, "height": 900}
@@ -51,10 +60,106 @@ STUB_PLOTLY = """(() => {
 })()"""
 UPDATES = "() => ({ now: performance.now(), updates: window.__updates.slice(),"
 UPDATES += " step: +(document.querySelector('.lsoftmax-live-chart')?.dataset.step || 0) })"
+BUTTONS = {"play": ("Play", "train_play"), "pause": ("Pause", "train_pause")}  # label (browser), key (protocol)
+
+
+class BrowserClient:
+    """Sessions as pages of one headless Chromium (own context each), plotly's drawing stubbed."""
+
+    def __init__(self):
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+    def open(self, url: str, queries: list[str]) -> list:
+        """One page per query on /train, each with its charts shown (paused)."""
+        pages = []
+        for query in queries:
+            context = self._browser.new_context(viewport=VIEWPORT)
+            context.add_init_script(STUB_PLOTLY)
+            page = context.new_page()
+            page.goto(f"{url}/train{query}")
+            pages.append(page)
+        for page in pages:
+            page.wait_for_function("() => window.__updates.length >= 1", timeout=120_000)
+            page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
+        return pages
+
+    def press(self, pages: list, button: str) -> None:
+        for page in pages:
+            page.get_by_role("button", name=BUTTONS[button][0], exact=True).click()
+
+    def states(self, pages: list) -> list[dict]:
+        """Per page: its clock and update times (s), and the step the main chart shows."""
+        states = [page.evaluate(UPDATES) for page in pages]
+        return [
+            {"now": state["now"] / 1000, "updates": [t / 1000 for t in state["updates"]], "step": state["step"]}
+            for state in states
+        ]
+
+    def close(self, pages: list) -> None:
+        for page in pages:
+            page.context.close()
+
+    def shutdown(self) -> None:
+        self._browser.close()
+        self._playwright.stop()
+
+
+class ProtocolClient:
+    """Sessions as bench.protocol_client.Session objects on one asyncio loop, in a thread of its own."""
+
+    def __init__(self):
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def open(self, url: str, queries: list[str]) -> list[Session]:
+        sessions = [Session(url, "train", query) for query in queries]
+
+        async def opened():
+            await asyncio.gather(*(session.open() for session in sessions))
+            await asyncio.gather(*(session.wait_ready() for session in sessions))
+
+        self._call(opened())
+        return sessions
+
+    def press(self, sessions: list[Session], button: str) -> None:
+        self._call(_gather(session.press(BUTTONS[button][1]) for session in sessions))
+
+    def states(self, sessions: list[Session]) -> list[dict]:
+        async def read():  # on the loop: the sessions' lists are not read while they grow
+            for session in sessions:
+                if session.closed:
+                    raise ConnectionError(f"a session's websocket closed: {session.failure()!r}")
+            now = time.perf_counter()
+            return [
+                {"now": now, "updates": [t for t, _ in session.updates], "step": (session.updates or [(0, 0)])[-1][1]}
+                for session in sessions
+            ]
+
+        return self._call(read())
+
+    def close(self, sessions: list[Session]) -> None:
+        self._call(_gather(session.close() for session in sessions))
+
+    def shutdown(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+async def _gather(coroutines) -> list:
+    return await asyncio.gather(*coroutines)
+
+
+CLIENTS = {"browser": BrowserClient, "protocol": ProtocolClient}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--client", choices=CLIENTS, default="browser", help="Chromium pages or protocol sessions")
     parser.add_argument("--sessions", default="8", help="comma-separated session counts, one run each")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured playing time per run")
     parser.add_argument("--warmup", type=float, default=4.0, help="playing time before measuring")
@@ -79,65 +184,69 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _client_cpu_seconds(server_pid: int | None) -> float:
+    """CPU seconds of this process and its descendants (Chromium, Playwright's driver), the server's tree left out."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+    tree, total = [os.getpid()], 0.0
+    while tree:
+        pid = tree.pop()
+        try:
+            total += _cpu_seconds(pid)
+        except OSError:
+            continue
+        tree.extend(child for child, parent in parents.items() if parent == pid and child != server_pid)
+    return total
+
+
 def _query_for(index: int, args) -> str:
     if args.compare_half and index % 2:
         return "?compare_ms=1,2,3,4"
     return args.query
 
 
-def open_sessions(browser, url: str, count: int, args) -> list:
-    """`count` pages on /train, each with its charts shown (paused)."""
-    pages = []
-    for index in range(count):
-        context = browser.new_context(viewport=VIEWPORT)
-        context.add_init_script(STUB_PLOTLY)
-        page = context.new_page()
-        page.goto(f"{url}/train{_query_for(index, args)}")
-        pages.append(page)
-    for page in pages:
-        page.wait_for_function("() => window.__updates.length >= 1", timeout=120_000)
-        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
-    return pages
-
-
-def measure(pages, seconds: float, warmup: float, pid: int | None, sample: float = 5.0) -> dict:
+def measure(client, sessions, seconds: float, warmup: float, pid: int | None, sample: float = 5.0) -> dict:
     """Press Play everywhere, warm up, then measure every session over the same window."""
-    for page in pages:
-        page.get_by_role("button", name="Play", exact=True).click()
+    client.press(sessions, "play")
     time.sleep(warmup)
-    starts = [page.evaluate(UPDATES) for page in pages]
+    starts = client.states(sessions)
     cpu_before, began = (_cpu_seconds(pid) if pid else 0.0), time.perf_counter()
+    client_before = _client_cpu_seconds(pid)
     memory = [(0.0, _rss_mb(pid) if pid else float("nan"))]
     while (left := seconds - (time.perf_counter() - began)) > 0:
         time.sleep(min(sample, left))
         memory.append((time.perf_counter() - began, _rss_mb(pid) if pid else float("nan")))
-    cpu = (_cpu_seconds(pid) - cpu_before) / (time.perf_counter() - began) if pid else float("nan")
-    ends = [page.evaluate(UPDATES) for page in pages]
+    elapsed = time.perf_counter() - began
+    cpu = (_cpu_seconds(pid) - cpu_before) / elapsed if pid else float("nan")
+    client_cpu = (_client_cpu_seconds(pid) - client_before) / elapsed
+    ends = client.states(sessions)
     load = os.getloadavg()
     rows = []
     for start, end in zip(starts, ends, strict=True):
         window = [t for t in end["updates"] if start["now"] <= t <= end["now"]]
         edges = [start["now"], *window, end["now"]]
-        gap = max(b - a for a, b in zip(edges, edges[1:], strict=False)) / 1000
-        span = (end["now"] - start["now"]) / 1000
+        gap = max(b - a for a, b in zip(edges, edges[1:], strict=False))
+        span = end["now"] - start["now"]
         rows.append({"updates_per_s": len(window) / span, "longest_gap_s": gap, "steps": end["step"] - start["step"]})
-    for page in pages:
-        page.get_by_role("button", name="Pause", exact=True).click()
-    return {"rows": rows, "cpu": cpu, "rss_mb": memory[-1][1], "memory": memory, "load": load}
+    client.press(sessions, "pause")
+    return {"rows": rows, "cpu": cpu, "client_cpu": client_cpu, "rss_mb": memory[-1][1], "memory": memory, "load": load}
 
 
-def run_once(browser, url: str, count: int, args, pid: int | None) -> dict:
+def run_once(client, url: str, count: int, args, pid: int | None) -> dict:
     if args.after:  # the baseline: a server that has served a session (imports done, plotly bundle cached)
-        for page in open_sessions(browser, url, 1, args):
-            page.context.close()
+        client.close(client.open(url, [_query_for(0, args)]))
         time.sleep(args.sample)
     before = _rss_mb(pid) if pid else float("nan")
-    pages = open_sessions(browser, url, count, args)
+    sessions = client.open(url, [_query_for(index, args) for index in range(count)])
     try:
-        result = measure(pages, args.seconds, args.warmup, pid, args.sample)
+        result = measure(client, sessions, args.seconds, args.warmup, pid, args.sample)
     finally:
-        for page in pages:
-            page.context.close()
+        client.close(sessions)
     result["rss_before_mb"], result["after"] = before, []
     closed = time.perf_counter()
     while pid and (left := args.after - (time.perf_counter() - closed)) > 0:
@@ -168,23 +277,24 @@ def main(argv=None) -> None:
     pid = process.pid if process else None
     results = {}
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                for count in counts:
-                    results[count] = run_once(browser, url, count, args, pid)
-                    _print_one(count, results[count])
-            finally:
-                browser.close()
+        client = CLIENTS[args.client]()
+        try:
+            for count in counts:
+                results[count] = run_once(client, url, count, args, pid)
+                _print_one(count, results[count])
+        finally:
+            client.shutdown()
     finally:
         if process is not None:
             process.terminate()
             process.wait(timeout=10)
-    print(f"\n{args.seconds:g} s measured after {args.warmup:g} s of playing; query {args.query or '(defaults)'}"
+    print(f"\n{args.client} client; {args.seconds:g} s measured after {args.warmup:g} s of playing;"
+          f" query {args.query or '(defaults)'}"
           f"{'; every other session compare m = 1..4' if args.compare_half else ''}.\n")  # fmt: skip
     print("| sessions | updates/s per session (median, min) | all sessions | longest gap (s) | stalled (0 updates)"
-          " | server CPU (cores) | server CPU ms per update | server RSS (MB) | load average (1 min) |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | server CPU (cores) | server CPU ms per update | server RSS (MB) | client CPU (cores)"
+          " | load average (1 min) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count, result in results.items():
         rates = [row["updates_per_s"] for row in result["rows"]]
         print(
@@ -192,7 +302,7 @@ def main(argv=None) -> None:
             f"| {max(row['longest_gap_s'] for row in result['rows']):.2f} "
             f"| {sum(1 for rate in rates if rate == 0)} | {result['cpu']:.2f} "
             f"| {1000 * result['cpu'] / max(sum(rates), 1e-9):.0f} | {result['rss_mb']:.0f} "
-            f"| {result['load'][0]:.1f} |"
+            f"| {result['client_cpu']:.2f} | {result['load'][0]:.1f} |"
         )
 
 
@@ -201,7 +311,8 @@ def _print_one(count: int, result: dict) -> None:
     gaps = sorted(row["longest_gap_s"] for row in result["rows"])
     print(
         f"{count} sessions: updates/s {[round(rate, 1) for rate in rates]}; gaps {[round(g, 2) for g in gaps]};",
-        f"total {sum(rates):.1f}/s; server CPU {result['cpu']:.2f}; load {result['load'][0]:.1f}",
+        f"total {sum(rates):.1f}/s; server CPU {result['cpu']:.2f}; client CPU {result['client_cpu']:.2f};",
+        f"load {result['load'][0]:.1f}",
         flush=True,
     )
 

@@ -433,6 +433,7 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
     dim = run.settings.feature_dim  # a plane and a sphere are different charts (a new element, a new camera)
     name = f"train_views_{count}_{height}" if dim == 2 else f"train_views_{dim}d_{count}_{height}"
     send_payload(payload, key=name, height=height, fits=True)  # narrow: one column
+    session.wait_until_sent()
 
 
 def slow_views(run: session.Run) -> None:
@@ -461,6 +462,7 @@ def slow_views(run: session.Run) -> None:
     left, right = st.columns([3, 2])
     left.table(angle_table(snapshot.angles, names), hide_index=True)
     right.table(model_table(snapshot.angles, names), hide_index=True)
+    session.wait_until_sent()
 
 
 def share_link(settings: TrainSettings) -> None:
