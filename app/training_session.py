@@ -11,6 +11,10 @@ training tick of a few hundred small operations took seconds: the old try-once s
 then always held, and the sessions that found it taken never trained (16 sessions: 15 stalled).
 Now a tick waits for its turn (the wait holds no GIL), computes alone, and the training part
 of a turn shrinks as more sessions play, so each of N sessions gets about 1/N of the process.
+Two more things keep the process's work useful under load: a tick waits until its chart has
+left for the browser (Streamlit drops a fragment's unsent messages when its next run starts),
+and each browser's timer asks less often the more sessions play (rerun requests cost the event
+loop GIL time even when they are merged). bench/load.py --client protocol measures all three.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ TICK_SECONDS = 0.05  # the fragment's run_every while playing
 TICK_BUDGET_SECONDS = 0.05  # a play tick stops training after this long, even short of its steps
 MIN_TICK_BUDGET_SECONDS = 0.002  # the least a play tick trains when many sessions share the process
 TURN_WAIT_SECONDS = 5.0  # a tick that waited this long for its turn gives up (redraws nothing)
-INTERRUPT_POLL_SECONDS = 0.02  # how often a waiting tick checks whether a click wants the script
+INTERRUPT_POLL_SECONDS = 0.1  # how often a waiting tick checks whether a click wants the script
 SEND_WAIT_SECONDS = 0.25  # the longest a tick waits for its chart to leave for the browser (wait_until_sent)
 SEND_POLL_SECONDS = 0.002
-PLAYING_WINDOW_SECONDS = 1.0  # a session ticked within this long counts as playing
+PLAYING_WINDOW_SECONDS = 3.0  # a session ticked within this long counts as playing (> the longest tick interval)
+SESSIONS_AT_FULL_RATE = 4  # up to this many sessions playing, each browser asks for a tick every TICK_SECONDS
 DEFAULT_STEPS_PER_TICK = 10  # the page's "steps per tick" to start with: the default run's story takes 10-30 s
 GRID_RESOLUTION = 60  # decision grid cells per side
 MIN_GRID_RESOLUTION = 30  # heavy settings draw a coarser grid first (before their network is made smaller)
@@ -160,7 +165,6 @@ def wait_until_sent(timeout: float = SEND_WAIT_SECONDS) -> None:
     taken its messages and sent the session's queue. Reads Streamlit's private session state;
     anything unexpected there returns at once.
     """
-    deadline = time.monotonic() + timeout
     try:
         from streamlit.runtime import Runtime
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -168,14 +172,19 @@ def wait_until_sent(timeout: float = SEND_WAIT_SECONDS) -> None:
         session_id = get_script_run_ctx(suppress_warning=True).session_id
         app_session = Runtime.instance()._session_mgr.get_active_session_info(session_id).session
         loop, queue = app_session._event_loop, app_session._browser_queue
-        taken = threading.Event()
-        loop.call_soon_threadsafe(taken.set)  # after the callbacks that move this run's messages into the queue
-        if not taken.wait(timeout):
-            return
-        while not queue.is_empty() and time.monotonic() < deadline:
-            time.sleep(SEND_POLL_SECONDS)
     except Exception:  # noqa: BLE001 (a Streamlit without these internals: no wait, the old behaviour)
         return
+    sent = threading.Event()
+
+    def check() -> None:  # on the event loop: no thread wakes until the queue is empty
+        if queue.is_empty():
+            sent.set()
+        else:
+            loop.call_later(SEND_POLL_SECONDS, check)
+
+    # call_soon_threadsafe runs after the callbacks that move this run's messages into the queue
+    loop.call_soon_threadsafe(check)
+    sent.wait(timeout)
 
 
 @contextlib.contextmanager
@@ -202,6 +211,43 @@ def playing_sessions(run: Run | None = None) -> int:
         for key in [key for key, seen in _playing.items() if now - seen > PLAYING_WINDOW_SECONDS]:
             del _playing[key]
         return max(1, len(_playing))
+
+
+def tick_seconds(base: float, playing: int) -> float:
+    """A fragment's timer interval when `playing` sessions share the process: `base` up to
+    SESSIONS_AT_FULL_RATE sessions, doubled with each doubling beyond (8 sessions: 2x, 32: 8x).
+
+    Each session gets about 1/N of the process anyway; a browser asking more often only adds
+    rerun requests for the event loop to take in and merge (32 sessions at 50 ms: 640 a second,
+    a quarter of the GIL's time).
+    """
+    return base * 2 ** max(0, math.ceil(math.log2(max(1, playing) / SESSIONS_AT_FULL_RATE)))
+
+
+def keep_timer(run: Run, name: str, seconds: float) -> None:
+    """Re-arm the running fragment's timer in the browser when its interval should change.
+
+    Streamlit sends a fragment's AutoRerun only in a full run; the browser replaces a fragment's
+    timer whenever an AutoRerun names it with another interval, so a tick sends one itself when
+    the sessions playing changed enough. `run.timers` holds the interval the browser was given.
+    Uses Streamlit's private run context; anything unexpected there leaves the timer as it is.
+    """
+    if run.timers.get(name) == seconds:
+        return
+    try:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
+
+        fragment_id = ThreadState.get().fragment_id
+        if not fragment_id:
+            return
+        message = ForwardMsg()
+        message.auto_rerun.interval = seconds
+        message.auto_rerun.fragment_id = fragment_id
+        get_script_run_ctx(suppress_warning=True).enqueue(message)
+        run.timers[name] = seconds
+    except Exception:  # noqa: BLE001 (the timer keeps its interval)
+        return
 
 
 def tick_budget(playing: int) -> float:
@@ -253,6 +299,7 @@ class Run:
     arcs: dict[int, Arcs] = field(default_factory=dict)  # per model index
     grid_resolution: int = GRID_RESOLUTION  # decision grid cells per side (live_grid_resolution)
     snapshot: object = None  # the last lab.train.Snapshot drawn (the slow views reuse it)
+    timers: dict[str, float] = field(default_factory=dict)  # fragment name -> timer interval the browser has
 
 
 @dataclass(frozen=True)

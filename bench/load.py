@@ -177,15 +177,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def _rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes, summed (nan for none)."""
+    total = float("nan") if not pids else 0.0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
-def _client_cpu_seconds(server_pid: int | None) -> float:
-    """CPU seconds of this process and its descendants (Chromium, Playwright's driver), the server's tree left out."""
+def _client_cpu_seconds(server_pids: list[int]) -> float:
+    """CPU seconds of this process and its descendants (Chromium, Playwright's driver), the servers' trees left out."""
     parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -200,7 +203,7 @@ def _client_cpu_seconds(server_pid: int | None) -> float:
             total += _cpu_seconds(pid)
         except OSError:
             continue
-        tree.extend(child for child, parent in parents.items() if parent == pid and child != server_pid)
+        tree.extend(child for child, parent in parents.items() if parent == pid and child not in server_pids)
     return total
 
 
@@ -210,20 +213,23 @@ def _query_for(index: int, args) -> str:
     return args.query
 
 
-def measure(client, sessions, seconds: float, warmup: float, pid: int | None, sample: float = 5.0) -> dict:
-    """Press Play everywhere, warm up, then measure every session over the same window."""
+def measure(client, sessions, seconds: float, warmup: float, pids: list[int], sample: float = 5.0) -> dict:
+    """Press Play everywhere, warm up, then measure every session over the same window.
+
+    `pids`: the server processes (one, or a proxy's replicas): their CPU and resident memory, summed.
+    """
     client.press(sessions, "play")
     time.sleep(warmup)
     starts = client.states(sessions)
-    cpu_before, began = (_cpu_seconds(pid) if pid else 0.0), time.perf_counter()
-    client_before = _client_cpu_seconds(pid)
-    memory = [(0.0, _rss_mb(pid) if pid else float("nan"))]
+    cpu_before, began = sum(map(_cpu_seconds, pids)), time.perf_counter()
+    client_before = _client_cpu_seconds(pids)
+    memory = [(0.0, _rss_mb(pids))]
     while (left := seconds - (time.perf_counter() - began)) > 0:
         time.sleep(min(sample, left))
-        memory.append((time.perf_counter() - began, _rss_mb(pid) if pid else float("nan")))
+        memory.append((time.perf_counter() - began, _rss_mb(pids)))
     elapsed = time.perf_counter() - began
-    cpu = (_cpu_seconds(pid) - cpu_before) / elapsed if pid else float("nan")
-    client_cpu = (_client_cpu_seconds(pid) - client_before) / elapsed
+    cpu = (sum(map(_cpu_seconds, pids)) - cpu_before) / elapsed if pids else float("nan")
+    client_cpu = (_client_cpu_seconds(pids) - client_before) / elapsed
     ends = client.states(sessions)
     load = os.getloadavg()
     rows = []
@@ -237,21 +243,21 @@ def measure(client, sessions, seconds: float, warmup: float, pid: int | None, sa
     return {"rows": rows, "cpu": cpu, "client_cpu": client_cpu, "rss_mb": memory[-1][1], "memory": memory, "load": load}
 
 
-def run_once(client, url: str, count: int, args, pid: int | None) -> dict:
+def run_once(client, url: str, count: int, args, pids: list[int]) -> dict:
     if args.after:  # the baseline: a server that has served a session (imports done, plotly bundle cached)
         client.close(client.open(url, [_query_for(0, args)]))
         time.sleep(args.sample)
-    before = _rss_mb(pid) if pid else float("nan")
+    before = _rss_mb(pids)
     sessions = client.open(url, [_query_for(index, args) for index in range(count)])
     try:
-        result = measure(client, sessions, args.seconds, args.warmup, pid, args.sample)
+        result = measure(client, sessions, args.seconds, args.warmup, pids, args.sample)
     finally:
         client.close(sessions)
     result["rss_before_mb"], result["after"] = before, []
     closed = time.perf_counter()
-    while pid and (left := args.after - (time.perf_counter() - closed)) > 0:
+    while pids and (left := args.after - (time.perf_counter() - closed)) > 0:
         time.sleep(min(args.sample, left))
-        result["after"].append((time.perf_counter() - closed, _rss_mb(pid)))
+        result["after"].append((time.perf_counter() - closed, _rss_mb(pids)))
     if result["after"]:
         _print_memory(count, result)
     return result
@@ -274,13 +280,13 @@ def main(argv=None) -> None:
     url = args.url.rstrip("/")
     if not url:
         process, url = start_server(extra_args=args.server_args.split())
-    pid = process.pid if process else None
+    pids = [process.pid] if process else []
     results = {}
     try:
         client = CLIENTS[args.client]()
         try:
             for count in counts:
-                results[count] = run_once(client, url, count, args, pid)
+                results[count] = run_once(client, url, count, args, pids)
                 _print_one(count, results[count])
         finally:
             client.shutdown()

@@ -115,6 +115,7 @@ class Session:
         self.errors: list[str] = []  # exceptions and "page not found" the page showed
         self.received_bytes = 0
         self.reruns_sent = 0
+        self.timer_intervals: dict[str, float] = {}  # fragment id -> the interval its timer was last armed with
         self._socket = None
         self._reader: asyncio.Task | None = None
         self._page_hash = ""  # the page's script hash, once known (from NewSession, then Navigation)
@@ -273,6 +274,7 @@ class Session:
             if fragment_id and self._timers.get(fragment_id, (None,))[0] != interval:
                 self._clear_timers([fragment_id])
                 self._timers[fragment_id] = (interval, asyncio.create_task(self._tick(fragment_id, interval)))
+                self.timer_intervals[fragment_id] = interval
         elif kind == "stop_auto_rerun":
             self._clear_timers(message.stop_auto_rerun.fragment_ids)
         elif kind == "navigation":  # st.navigation names the page that ran (NewSession names the entry script)

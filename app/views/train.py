@@ -4,7 +4,9 @@ the combined margin) trains while you watch (Figure 2, live); compare mode train
 Play, Pause, Step, Reset and New seed are on_click callbacks outside the fragment (a full run
 re-arms or stops the fragment's timer); the fragment trains a bounded amount per tick and
 redraws the live charts in place. A tick computes in one of the process's turns
-(app.training_session.turn: first come, first served) and makes its Streamlit calls after it.
+(app.training_session.turn: first come, first served) and makes its Streamlit calls after it,
+then waits until its chart has left for the browser (training_session.wait_until_sent); the more
+sessions play, the less often each browser's timer asks for a tick (training_session.keep_timer).
 Every setting is in the URL.
 """
 
@@ -424,6 +426,8 @@ def live_views(run: session.Run, steps_per_tick: int) -> None:
         st.rerun(scope="app")  # a full run stops this fragment's timer
     if not granted and "views" not in run.payloads:
         return  # stopped, or a click came before the first chart: the run it starts draws it
+    if run.running:
+        session.keep_timer(run, "live", session.tick_seconds(session.TICK_SECONDS, session.playing_sessions()))
     if not granted and run.running and not session.click_waiting():
         run.skipped_ticks += 1
     status_line(run, run.snapshot)
@@ -449,6 +453,8 @@ def slow_views(run: session.Run) -> None:
             run.payloads["history"] = (payload, snapshot, names, height)
     if "history" not in run.payloads:
         return  # stopped, or a click came first: the run it starts draws it
+    if run.running:
+        session.keep_timer(run, "slow", session.tick_seconds(session.SLOW_TICK_SECONDS, session.playing_sessions()))
     payload, snapshot, names, height = run.payloads["history"]
     send_payload(payload, key="train_history", height=height, fits=True)  # narrow: one column
     with st.container(key="train_numbers"):
@@ -556,9 +562,11 @@ def page() -> None:
         lost_run.notice(started, play)
     buttons(run)
     steps_per_tick = st.session_state[STEPS_KEY]
-    st.fragment(run_every=session.TICK_SECONDS if run.running else None)(live_views)(run, steps_per_tick)
-    slow_every = session.SLOW_TICK_SECONDS * max(1.0, session.playing_sessions() / 4)  # fewer under load
-    st.fragment(run_every=slow_every if run.running else None)(slow_views)(run)
+    playing = session.playing_sessions()  # the more sessions play, the less often each browser asks
+    every = {"live": session.TICK_SECONDS, "slow": session.SLOW_TICK_SECONDS}
+    run.timers = {name: session.tick_seconds(base, playing) for name, base in every.items()} if run.running else {}
+    st.fragment(run_every=run.timers.get("live"))(live_views)(run, steps_per_tick)
+    st.fragment(run_every=run.timers.get("slow"))(slow_views)(run)
     share_link(settings)
 
 

@@ -18,6 +18,7 @@ from streamlit.proto.Selectbox_pb2 import Selectbox
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from app.training_session import SLOW_TICK_SECONDS, TICK_SECONDS, tick_seconds
 from bench.protocol_client import play_sessions, widget_state
 from tests.e2e.conftest import start_server
 
@@ -43,6 +44,12 @@ def test_widget_state_is_the_default_or_the_value_the_server_set(kind, element, 
     assert state.id == "a" and state.WhichOneof("value") == field
     value = getattr(state, field)
     assert (list(value.data) if hasattr(value, "data") else value) == expected
+
+
+def test_timers_ask_less_often_as_more_sessions_play():
+    assert [tick_seconds(0.05, playing) for playing in (1, 4, 5, 8, 9, 16, 32, 33)] == pytest.approx(
+        [0.05, 0.05, 0.1, 0.1, 0.2, 0.2, 0.4, 0.8]
+    )
 
 
 def test_a_widget_keeps_its_value_until_the_server_sets_one():
@@ -76,7 +83,7 @@ def test_two_sessions_play_and_receive_new_charts(server_url):
         assert session.reruns_sent > len(steps), "the fragment timer asks for the ticks"
 
 
-def test_every_chart_a_tick_builds_reaches_the_browser(server_url):
+def test_every_chart_a_tick_builds_reaches_the_browser_and_timers_slow_down_with_more_sessions(server_url):
     """With one training step per tick, each tick's chart shows the next step: a step missing from
     what a session received is a chart the server built and never sent. (Streamlit drops a
     fragment's unsent messages when its next run starts; with 8 sessions on 2 cores two charts in
@@ -88,3 +95,10 @@ def test_every_chart_a_tick_builds_reaches_the_browser(server_url):
         assert len(steps) >= 3, f"too few charts to judge: {steps}"
         delivered = (len(steps) - 1) / (steps[-1] - steps[0])
         assert delivered >= 0.8, f"only {delivered:.0%} of the charts built reached the browser: steps {steps}"
+        # 8 sessions playing (up to 10 if the previous test's are still counted): each browser's timers
+        # were re-armed from a tick to ask half or a quarter as often as one session's do
+        expected = [
+            sorted(tick_seconds(base, playing) for base in (TICK_SECONDS, SLOW_TICK_SECONDS)) for playing in (8, 10)
+        ]
+        armed = sorted(session.timer_intervals.values())  # float32 in the message
+        assert any(armed == pytest.approx(intervals, rel=1e-6) for intervals in expected), armed
