@@ -88,6 +88,13 @@ class BrowserClient:
         for page in pages:
             page.get_by_role("button", name=BUTTONS[button][0], exact=True).click()
 
+    def pause_seconds(self, pages: list) -> float:
+        """Pause the first page alone (the others play on): seconds until its Play button is back."""
+        began = time.perf_counter()
+        pages[0].get_by_role("button", name=BUTTONS["pause"][0], exact=True).click()
+        pages[0].get_by_role("button", name=BUTTONS["play"][0], exact=True).wait_for(timeout=60_000)
+        return time.perf_counter() - began
+
     def states(self, pages: list) -> list[dict]:
         """Per page: its clock and update times (s), and the step the main chart shows."""
         states = [page.evaluate(UPDATES) for page in pages]
@@ -128,6 +135,10 @@ class ProtocolClient:
 
     def press(self, sessions: list[Session], button: str) -> None:
         self._call(_gather(session.press(BUTTONS[button][1]) for session in sessions))
+
+    def pause_seconds(self, sessions: list[Session]) -> float:
+        """Pause the first session alone (the others play on): seconds until its page shows the pause."""
+        return self._call(sessions[0].answered(BUTTONS["pause"][1]))
 
     def states(self, sessions: list[Session]) -> list[dict]:
         async def read():  # on the loop: the sessions' lists are not read while they grow
@@ -232,6 +243,7 @@ def measure(client, sessions, seconds: float, warmup: float, pids: list[int], sa
     client_cpu = (_client_cpu_seconds(pids) - client_before) / elapsed
     ends = client.states(sessions)
     load = os.getloadavg()
+    pause = client.pause_seconds(sessions)  # the others still playing
     rows = []
     for start, end in zip(starts, ends, strict=True):
         window = [t for t in end["updates"] if start["now"] <= t <= end["now"]]
@@ -239,8 +251,11 @@ def measure(client, sessions, seconds: float, warmup: float, pids: list[int], sa
         gap = max(b - a for a, b in zip(edges, edges[1:], strict=False))
         span = end["now"] - start["now"]
         rows.append({"updates_per_s": len(window) / span, "longest_gap_s": gap, "steps": end["step"] - start["step"]})
-    client.press(sessions, "pause")
-    return {"rows": rows, "cpu": cpu, "client_cpu": client_cpu, "rss_mb": memory[-1][1], "memory": memory, "load": load}
+    client.press(sessions[1:], "pause")
+    return {
+        "rows": rows, "pause_s": pause, "cpu": cpu, "client_cpu": client_cpu, "rss_mb": memory[-1][1],
+        "memory": memory, "load": load,
+    }  # fmt: skip
 
 
 def run_once(client, url: str, count: int, args, pids: list[int]) -> dict:
@@ -299,8 +314,8 @@ def main(argv=None) -> None:
           f"{'; every other session compare m = 1..4' if args.compare_half else ''}.\n")  # fmt: skip
     print("| sessions | updates/s per session (median, min) | all sessions | longest gap (s) | stalled (0 updates)"
           " | server CPU (cores) | server CPU ms per update | server RSS (MB) | client CPU (cores)"
-          " | load average (1 min) |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | Pause answered (s) | load average (1 min) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count, result in results.items():
         rates = [row["updates_per_s"] for row in result["rows"]]
         print(
@@ -308,7 +323,7 @@ def main(argv=None) -> None:
             f"| {max(row['longest_gap_s'] for row in result['rows']):.2f} "
             f"| {sum(1 for rate in rates if rate == 0)} | {result['cpu']:.2f} "
             f"| {1000 * result['cpu'] / max(sum(rates), 1e-9):.0f} | {result['rss_mb']:.0f} "
-            f"| {result['client_cpu']:.2f} | {result['load'][0]:.1f} |"
+            f"| {result['client_cpu']:.2f} | {result['pause_s']:.2f} | {result['load'][0]:.1f} |"
         )
 
 
@@ -318,7 +333,7 @@ def _print_one(count: int, result: dict) -> None:
     print(
         f"{count} sessions: updates/s {[round(rate, 1) for rate in rates]}; gaps {[round(g, 2) for g in gaps]};",
         f"total {sum(rates):.1f}/s; server CPU {result['cpu']:.2f}; client CPU {result['client_cpu']:.2f};",
-        f"load {result['load'][0]:.1f}",
+        f"Pause answered in {result['pause_s']:.2f} s; load {result['load'][0]:.1f}",
         flush=True,
     )
 

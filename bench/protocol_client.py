@@ -129,6 +129,7 @@ class Session:
         self._new_session_since_rerun = False  # the frontend's hasReceivedNewSession
         self._revisions: dict[tuple[int, ...], str] = {}  # delta path of each live chart -> revision shown
         self._ready = asyncio.Event()  # a full run finished and the main chart arrived
+        self._full_run_done = asyncio.Event()  # set when a full run finishes (cleared by answered())
 
     @property
     def closed(self) -> bool:
@@ -178,6 +179,15 @@ class Session:
         if button is None or button.disabled:
             raise ValueError(f"key must name an enabled button the page shows, got {key!r}")
         await self._rerun(extra=WidgetState(id=button.id, trigger_value=True))
+
+    async def answered(self, key: str, timeout: float = 60.0) -> float:
+        """Press the button with this key and wait until the full run it asks for has finished (the
+        page shows the click's result); returns the seconds that took."""
+        self._full_run_done.clear()
+        began = time.perf_counter()
+        await self.press(key)
+        await asyncio.wait_for(self._full_run_done.wait(), timeout)
+        return time.perf_counter() - began
 
     async def set_value(self, key: str, value: float) -> None:
         """Move the slider or number input with this key to `value`, as a full rerun (a user's edit)."""
@@ -326,6 +336,7 @@ class Session:
             self._widgets = {key: state for key, state in self._widgets.items() if key in self._seen_this_run}
             if self.updates or self._revisions:
                 self._ready.set()
+            self._full_run_done.set()
         if status != FINISHED.FINISHED_EARLY_FOR_RERUN and self._new_session_since_rerun:
             self._age_cache(fragment_ids)
 

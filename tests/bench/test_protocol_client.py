@@ -19,7 +19,7 @@ from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from app.training_session import SLOW_TICK_SECONDS, TICK_SECONDS, tick_seconds
-from bench.protocol_client import play_sessions, widget_state
+from bench.protocol_client import Session, play_sessions, widget_state
 from tests.e2e.conftest import start_server
 
 PLAY_SECONDS = 5.0
@@ -102,3 +102,25 @@ def test_every_chart_a_tick_builds_reaches_the_browser_and_timers_slow_down_with
         ]
         armed = sorted(session.timer_intervals.values())  # float32 in the message
         assert any(armed == pytest.approx(intervals, rel=1e-6) for intervals in expected), armed
+
+
+def test_pause_is_answered_by_a_full_run_and_the_charts_stop(server_url):
+    async def play_then_pause():
+        session = Session(server_url)
+        await session.open()
+        await session.wait_ready()
+        await session.press("train_play")
+        await asyncio.sleep(2.0)
+        seconds = await session.answered("train_pause")
+        charts = len(session.updates)
+        await asyncio.sleep(1.0)  # a fragment run already asked for may still land; none after that
+        settled = len(session.updates)
+        await asyncio.sleep(1.5)
+        await session.close()
+        return session, seconds, charts, settled
+
+    session, seconds, charts, settled = asyncio.run(play_then_pause())
+    assert session.errors == [] and session.failure() is None
+    assert 0 < seconds < 60 and charts >= 3
+    assert len(session.updates) == settled, "charts kept coming after the pause"
+    assert not session._buttons["train_play"].disabled, "the paused page offers Play again"
