@@ -4,15 +4,15 @@
     .venv/bin/python -m bench.load --sessions 16,32 --seconds 20 --query "?compare_ms=1,2"
     .venv/bin/python -m bench.load --url http://127.0.0.1:8080 --sessions 8   # an existing server or proxy
     .venv/bin/python -m bench.load --sessions 8 --compare-half --seconds 600 --after 60   # the soak
-    .venv/bin/python -m bench.load --client protocol --sessions 1,8,16,32   # no Chromium
+    .venv/bin/python -m bench.load --client browser --sessions 4   # real Chromium pages, drawing stubbed
 
-Two clients, one measurement. `--client browser` (the default): each session is its own page
+Two clients, one measurement. `--client browser`: each session is its own page
 (own browser context, so its own Streamlit session) in one headless Chromium, plotly's drawing
 replaced by a no-op (plotly.js still loads; Plotly.react resolves at once). A chart update is
 a figure of the main chart (decision regions and features) that reached Plotly.react: the
 page's live_chart skips figures it already shows, so an update means new data. On a 2-core
 machine the Chromium processes still take most of the CPU from 8 sessions on.
-`--client protocol`: each session is a bench.protocol_client.Session, Streamlit's websocket
+`--client protocol` (the default): each session is a bench.protocol_client.Session, Streamlit's websocket
 protocol spoken from Python (widgets, fragment timers and message cache as the frontend keeps
 them, nothing drawn), all on one event loop; it counts the same updates (a main-chart figure
 with a new revision) and costs a few per cent of a core for 32 sessions.
@@ -170,7 +170,7 @@ CLIENTS = {"browser": BrowserClient, "protocol": ProtocolClient}
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--client", choices=CLIENTS, default="browser", help="Chromium pages or protocol sessions")
+    parser.add_argument("--client", choices=CLIENTS, default="protocol", help="protocol sessions or Chromium pages")
     parser.add_argument("--sessions", default="8", help="comma-separated session counts, one run each")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured playing time per run")
     parser.add_argument("--warmup", type=float, default=4.0, help="playing time before measuring")
