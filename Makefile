@@ -20,7 +20,7 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt pyproject.toml | $
 	touch $@ $(VENV)/.app-installed
 
 run: $(VENV)/.app-installed
-	OMP_NUM_THREADS=1 $(BIN)/python -m streamlit run app/streamlit_app.py \
+	OMP_NUM_THREADS=1 MALLOC_ARENA_MAX=2 $(BIN)/python -m streamlit run app/streamlit_app.py \
 		--server.port=$(PORT) --server.headless=true --browser.gatherUsageStats=false
 
 lint: $(VENV)/.dev-installed
