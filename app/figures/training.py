@@ -539,14 +539,17 @@ def history_figure(history: dict, model_names: list[str], height: int = 260) -> 
     # The legend goes under the panels, in the chart's bottom HISTORY_LEGEND_PX: at its side, model
     # names such as "ArcFace m=28.6° s=2" left the three panels 80 px each at 1024 px with the sidebar.
     layout["margin"] = {"l": 60, "r": 10, "t": 30, "b": 45 + HISTORY_LEGEND_PX}
+    legend_title = "dotted: test"
     layout["legend"] = {
         "orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom",
-        "title": {"text": "dotted: test"},
+        "title": {"text": legend_title},
     }  # fmt: skip
     # a phone: the three panels one above the other, "step" under the lowest only; the legend
-    # wraps to one row per model there (four or five rows)
+    # wraps to one row per model there (four or five rows), its title above it (at its side,
+    # plotly did not count the title's width and cut the last entry at the chart's edge)
     narrow_margin = {**layout["margin"], "b": 45 + 2 * HISTORY_LEGEND_PX + 10}
-    layout["meta"] = _narrow([[1], [2], [3]], 170, narrow_margin, margin=narrow_margin)
+    narrow_legend = {"title": {"text": legend_title, "side": "top"}}
+    layout["meta"] = _narrow([[1], [2], [3]], 170, narrow_margin, margin=narrow_margin, legend=narrow_legend)
     for name in ("xaxis", "xaxis2"):
         layout["meta"]["narrow"]["layout"][name]["title"] = {"text": ""}
     titles = ("loss", "accuracy", "lambda")

@@ -367,6 +367,7 @@ def test_a_narrow_history_chart_stacks_its_panels_with_the_legend_below():
     assert all(layout[name].domain == (0, 1) for name in ("xaxis", "xaxis2", "xaxis3"))
     assert layout.legend.orientation == "h" and layout.legend.yref == "container" and layout.legend.y == 0
     assert layout.legend.yanchor == "bottom"  # in the chart's bottom margin, under the panels
+    assert layout.legend.title.side == "top"  # the entries get the whole width (a phone cut the last)
     assert [layout[name].title.text for name in ("xaxis", "xaxis2", "xaxis3")] == ["", "", "step"]
 
 
