@@ -8,6 +8,7 @@ follows the fragment timers must see the main chart's training step grow.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import subprocess
 
 import pytest
@@ -23,6 +24,13 @@ from bench.protocol_client import Session, play_sessions, widget_state
 from tests.e2e.conftest import start_server
 
 PLAY_SECONDS = 5.0
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: an earlier test in the same process (Streamlit's AppTest,
+    Playwright) may have left an event loop running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.mark.parametrize(
@@ -71,7 +79,7 @@ def server_url():
 
 
 def test_two_sessions_play_and_receive_new_charts(server_url):
-    sessions = asyncio.run(play_sessions(server_url, count=2, seconds=PLAY_SECONDS))
+    sessions = run_async(play_sessions(server_url, count=2, seconds=PLAY_SECONDS))
     for session in sessions:
         assert session.errors == []
         assert session.failure() is None
@@ -88,7 +96,7 @@ def test_every_chart_a_tick_builds_reaches_the_browser_and_timers_slow_down_with
     what a session received is a chart the server built and never sent. (Streamlit drops a
     fragment's unsent messages when its next run starts; with 8 sessions on 2 cores two charts in
     three were lost that way until a tick waited for its chart to leave, training.wait_until_sent.)"""
-    sessions = asyncio.run(play_sessions(server_url, count=8, seconds=PLAY_SECONDS, values={"train_steps_per_tick": 1}))
+    sessions = run_async(play_sessions(server_url, count=8, seconds=PLAY_SECONDS, values={"train_steps_per_tick": 1}))
     for session in sessions:
         assert session.errors == [] and session.failure() is None
         steps = sorted({step for _, step in session.updates if step > 0})
@@ -119,7 +127,7 @@ def test_pause_is_answered_by_a_full_run_and_the_charts_stop(server_url):
         await session.close()
         return session, seconds, charts, settled
 
-    session, seconds, charts, settled = asyncio.run(play_then_pause())
+    session, seconds, charts, settled = run_async(play_then_pause())
     assert session.errors == [] and session.failure() is None
     assert 0 < seconds < 60 and charts >= 3
     assert len(session.updates) == settled, "charts kept coming after the pause"
