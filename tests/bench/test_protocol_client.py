@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import subprocess
 
 import pytest
 from streamlit.proto.Checkbox_pb2 import Checkbox
@@ -21,7 +20,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from app.training_session import SLOW_TICK_SECONDS, TICK_SECONDS, tick_seconds
 from bench.protocol_client import Session, play_sessions, widget_state
-from tests.e2e.conftest import start_server
+from tests.e2e.conftest import start_server, stop_server
 
 PLAY_SECONDS = 5.0
 
@@ -71,11 +70,7 @@ def test_a_widget_keeps_its_value_until_the_server_sets_one():
 def server_url():
     process, url = start_server()
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_server(process)
 
 
 def test_two_sessions_play_and_receive_new_charts(server_url):

@@ -91,15 +91,22 @@ def start_server(extra_args=(), env=None):
     raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    process, url = start_server()
-    yield url
+def stop_server(process) -> None:
+    """Stop a server process (if still running): terminate, and kill it if it has not gone within 10 s."""
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    process, url = start_server()
+    yield url
+    stop_server(process)
 
 
 def wait_ready(page, timeout=30_000) -> None:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.conftest import ROOT, _free_port, start_server
+from tests.e2e.conftest import ROOT, _free_port, start_server, stop_server
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
@@ -73,15 +73,6 @@ class Cluster:
         raise RuntimeError(f"the proxy did not answer /_stcore/health within {timeout} s")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @contextmanager
 def cluster(count: int, cookie_secret: str = "one-secret-for-every-replica", env: dict | None = None):
     """`count` replicas and HAProxy in front of them; everything is stopped when the block ends."""
@@ -106,7 +97,7 @@ def cluster(count: int, cookie_secret: str = "one-secret-for-every-replica", env
         yield running
     finally:
         if proxy is not None:
-            _stop(proxy)
+            stop_server(proxy)
         for process, _ in replicas:
-            _stop(process)
+            stop_server(process)
         shutil.rmtree(folder, ignore_errors=True)

@@ -3,12 +3,11 @@ the time left, ends in the train/test grid and the table per m; Stop keeps a par
 Screenshots at 1024x768 and 390x844 go to test-results/ (ignored by git)."""
 
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, assert_no_exception, start_server, wait_ready
+from tests.e2e.conftest import ROOT, assert_no_exception, start_server, stop_server, wait_ready
 
 SHOTS = ROOT / "test-results"
 
@@ -19,11 +18,7 @@ def digits_url(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     process, url = start_server(env={"LSOFTMAX_CACHE": str(cache), "LSOFTMAX_MNIST_MIRROR": "http://127.0.0.1:9/"})
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_server(process)
 
 
 def set_epochs(page, epochs: int) -> None:
