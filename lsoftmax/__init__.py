@@ -2,7 +2,7 @@
 family (lsoftmax.margins: SphereFace, CosFace, ArcFace, the combined margin), psi, lambda
 annealing, and (in lsoftmax.geometry, numpy only) their decision geometry.
 
-The torch parts (margin_logits, MarginLinear, lsoftmax_logits, LSoftmaxLinear) load on
+The torch parts (margin_logits, margin_cross_entropy, MarginLinear, lsoftmax_logits, LSoftmaxLinear) load on
 first use, so that the numpy-only modules (margin, margins, geometry, schedule) never pull
 in torch.
 """
@@ -15,6 +15,7 @@ from lsoftmax.schedule import LambdaSchedule, MultiplicativeSchedule
 _TORCH_NAMES = {
     "margin_logits": "lsoftmax.functional",
     "lsoftmax_logits": "lsoftmax.functional",
+    "margin_cross_entropy": "lsoftmax.functional",
     "MarginLinear": "lsoftmax.layers",
     "LSoftmaxLinear": "lsoftmax.layers",
 }
@@ -23,6 +24,7 @@ __all__ = [
     "psi",
     "cos_m_theta",
     "margin_logits",
+    "margin_cross_entropy",
     "MarginLinear",
     "lsoftmax_logits",
     "LSoftmaxLinear",

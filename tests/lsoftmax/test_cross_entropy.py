@@ -1,0 +1,226 @@
+"""lsoftmax.margin_cross_entropy and MarginLinear.loss: the fused loss (numpy engine on small CPU
+problems) against the torch composition F.cross_entropy(margin_logits(...)), against
+pytorch-metric-learning, by finite differences, and on the inputs that break losses."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lsoftmax import LambdaSchedule, MarginLinear, margin_cross_entropy, margin_logits, numpy_engine
+from lsoftmax.functional import NUMPY_MAX_ROWS_BY_FEATURES
+from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, SphereFace
+from tests.lsoftmax.test_margins import IDS, MEMBERS, PML_MEMBERS, pml_loss, random_problem
+
+
+def composed(x, weight, target, member, lam=0.0, ignore_index=-100, reduction="mean"):
+    """The reference: three torch autograd steps, never the numpy engine."""
+    logits = margin_logits(x, weight, target, member, lam, ignore_index=ignore_index)
+    return F.cross_entropy(logits, target, ignore_index=ignore_index, reduction=reduction)
+
+
+def losses_and_grads(loss_fn, x, weight, *args, **kwargs):
+    x = x.detach().requires_grad_()
+    weight = weight.detach().requires_grad_()
+    loss = loss_fn(x, weight, *args, **kwargs)
+    # a weighted sum, so that reduction="none" checks every row's gradient, not only their sum
+    upstream = torch.linspace(0.5, 1.5, loss.numel(), dtype=loss.dtype) if loss.dim() else 1.0
+    grads = torch.autograd.grad((loss * upstream).sum(), (x, weight))
+    return loss.detach(), *grads
+
+
+def assert_same(got, expected, atol):
+    for ours, reference in zip(got, expected, strict=True):
+        torch.testing.assert_close(ours, reference, rtol=0, atol=atol, equal_nan=True)
+
+
+def uses_numpy_engine(loss) -> bool:
+    return type(loss.grad_fn).__name__.startswith("_NumpyMarginCrossEntropy")
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+@pytest.mark.parametrize("lam", [0.0, 2.5])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_matches_the_torch_composition_in_float64(member, lam, reduction):
+    x, weight, target = random_problem(n=50, d=6, k=7, seed=3)
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, lam, reduction=reduction)
+    reference = losses_and_grads(composed, x, weight, target, member, lam, reduction=reduction)
+    assert_same(fused, reference, atol=1e-10)
+    assert uses_numpy_engine(margin_cross_entropy(x, weight, target, member, lam))
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+@pytest.mark.parametrize("ignore_index", [-100, -1, 255, 0])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_ignored_rows_match_the_composition(member, ignore_index, reduction):
+    """-100 (torch's default), -1, 255 (segmentation's), and 0: a real class that is ignored."""
+    x, weight, target = random_problem(n=30, d=4, k=5, seed=7)
+    target[::4] = ignore_index
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, 1.0, ignore_index, reduction)
+    reference = losses_and_grads(composed, x, weight, target, member, 1.0, ignore_index, reduction)
+    assert_same(fused, reference, atol=1e-10)
+    rows = fused[1].abs().sum(dim=1)
+    assert (rows[target == ignore_index] == 0).all() and (rows[target != ignore_index] > 0).all()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_every_row_ignored_is_what_cross_entropy_gives(reduction):
+    x, weight, target = random_problem(n=6, d=3, k=4, seed=1)
+    target[:] = -100
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, CosFace(m=0.35, s=30.0), reduction=reduction)
+    reference = losses_and_grads(composed, x, weight, target, CosFace(m=0.35, s=30.0), reduction=reduction)
+    assert_same(fused, reference, atol=0)
+    assert torch.isnan(fused[0]).all() if reduction == "mean" else (fused[0] == 0).all()
+
+
+@pytest.mark.parametrize("member", PML_MEMBERS, ids=lambda member: member.describe())
+@pytest.mark.parametrize("d", [2, 3, 8, 64])
+def test_matches_pytorch_metric_learning(member, d):
+    """The fused loss is checked against independent code too, not only against the composition."""
+    x, weight, target = random_problem(n=64, d=d, k=9, seed=10 + d)
+    reference = pml_loss(member, 9, d).to(torch.float64)
+    with torch.no_grad():
+        reference.W.copy_(weight.T)
+    expected = reference(x, target)
+    expected_x, expected_w = torch.autograd.grad(expected, (x, reference.W))
+    loss, grad_x, grad_w = losses_and_grads(margin_cross_entropy, x, weight, target, member)
+    assert_same((loss, grad_x, grad_w), (expected.detach(), expected_x, expected_w.T), atol=1e-10)
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+@pytest.mark.parametrize("lam", [0.0, 3.0])
+def test_gradcheck(member, lam):
+    x, weight, target = random_problem(n=12, d=3, k=4, seed=5)
+    target[3] = -100
+    assert torch.autograd.gradcheck(lambda a, b: margin_cross_entropy(a, b, target, member, lam), (x, weight))
+    assert torch.autograd.gradcheck(
+        lambda a, b: margin_cross_entropy(a, b, target, member, lam, reduction="none"), (x, weight)
+    )
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+def test_zero_parallel_and_antiparallel_features_stay_finite(dtype, member):
+    generator = torch.Generator().manual_seed(2)
+    weight = torch.randn(5, 8, generator=generator, dtype=dtype)
+    target = torch.arange(15) % 5
+    x = weight[target] * torch.rand(15, 1, generator=generator, dtype=dtype) * 4
+    x[5:10] *= -1  # antiparallel to their class vector
+    x[12] = 0.0
+    weight[4] = 0.0  # a class vector that collapsed
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, reduction="none")
+    reference = losses_and_grads(composed, x, weight, target, member, reduction="none")
+    for tensor in fused:
+        assert torch.isfinite(tensor).all()
+    # ArcFace and the combined margin have a kink in theta at 0 and pi: a rounded c = 1 - eps
+    # already means theta ~ sqrt(2 eps), so two correct codes agree to about that much there
+    eps = torch.finfo(dtype).eps
+    kinked = isinstance(member, (ArcFace, CombinedMargin))
+    assert_same(fused, reference, atol=(member.scale or 10.0) * (math.sqrt(eps) if kinked else 2e3 * eps))
+
+
+def test_float32_gives_float32_and_agrees_with_float64():
+    x, weight, target = random_problem(n=40, d=5, k=7, seed=9)
+    member = ArcFace(m=0.5, s=64.0)
+    single = losses_and_grads(margin_cross_entropy, x.float(), weight.float(), target, member)
+    double = losses_and_grads(margin_cross_entropy, x, weight, target, member)
+    for ours, reference in zip(single, double, strict=True):
+        assert ours.dtype == torch.float32
+        torch.testing.assert_close(ours.double(), reference, rtol=1e-4, atol=1e-4)
+
+
+def test_int32_targets_give_the_int64_result():
+    x, weight, target = random_problem(seed=4)
+    member = SphereFace(m=3)
+    assert_same(
+        losses_and_grads(margin_cross_entropy, x, weight, target.int(), member, 1.0),
+        losses_and_grads(margin_cross_entropy, x, weight, target, member, 1.0),
+        atol=0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda x, w, t: x.__setitem__((2, 1), math.nan), "x must be finite"),
+        (lambda x, w, t: w.__setitem__((0, 0), math.inf), "weight must be finite"),
+        (lambda x, w, t: t.__setitem__(3, 7), r"target must lie in \[0, 6\]"),
+        (lambda x, w, t: t.__setitem__(3, -2), r"target must lie in \[0, 6\] or equal ignore_index = -100, got \[-2\]"),
+    ],
+)
+def test_bad_values_are_named(change, message):
+    x, weight, target = random_problem(requires_grad=False)
+    change(x, weight, target)
+    with pytest.raises(ValueError, match=message):
+        margin_cross_entropy(x, weight, target, LSoftmax(m=2))
+
+
+def test_bad_arguments_are_named():
+    x, weight, target = random_problem()
+    with pytest.raises(ValueError, match="reduction must be one of mean, sum, none, got 'avg'"):
+        margin_cross_entropy(x, weight, target, LSoftmax(m=2), reduction="avg")
+    with pytest.raises(ValueError, match="lam must be a finite number >= 0"):
+        margin_cross_entropy(x, weight, target, LSoftmax(m=2), lam=-1)
+    with pytest.raises(ValueError, match="target must be an integer tensor"):
+        margin_cross_entropy(x, weight, target.float(), LSoftmax(m=2))
+    with pytest.raises(ValueError, match=r"weight must have shape \(K, D\) with D = 5"):
+        margin_cross_entropy(x, weight[:, :3], target, LSoftmax(m=2))
+
+
+def test_large_problems_take_the_torch_path_with_the_same_result():
+    rows = NUMPY_MAX_ROWS_BY_FEATURES // 16 + 1
+    x, weight, target = random_problem(n=rows, d=16, k=5, seed=6)
+    member = CosFace(m=0.35, s=30.0)
+    loss = margin_cross_entropy(x, weight, target, member)
+    assert not uses_numpy_engine(loss)
+    assert uses_numpy_engine(margin_cross_entropy(x[:-1], weight, target[:-1], member))
+    torch.testing.assert_close(loss, composed(x, weight, target, member), rtol=0, atol=0)
+
+
+def test_torch_compile_traces_the_torch_path_without_graph_breaks():
+    """Under torch.compile the loss is the composition, which dynamo traces whole (backend="eager":
+    tracing without inductor's minute of code generation on two cores)."""
+    torch.manual_seed(3)
+    head = MarginLinear(6, 4, ArcFace(m=0.4, s=16.0), lambda_schedule=LambdaSchedule(base=50.0, gamma=0.5, power=1.0))
+    compiled = torch.compile(lambda a, b: head.loss(a, b), fullgraph=True, backend="eager")
+    x, target = torch.randn(20, 6), torch.randint(4, (20,))
+    loss = compiled(x, target)
+    assert not uses_numpy_engine(loss)
+    torch.testing.assert_close(loss, head.loss(x, target))
+
+
+def test_a_stack_of_heads_is_each_head_alone():
+    """The engine's (G, N, D) stacks, with members of different scale and slope, against G single heads."""
+    rng = np.random.default_rng(0)
+    members = (CosFace(m=0.35, s=30.0), ArcFace(m=0.5, s=64.0), CosFace(m=0.1, s=8.0))
+    x, weight = rng.normal(size=(3, 20, 4)), rng.normal(size=(3, 6, 4))
+    target = rng.integers(6, size=20)
+    row_weights = rng.uniform(size=(3, 20))
+    losses, state = numpy_engine.forward(x, weight, target, members, lam=1.5)
+    grad_x, grad_w = numpy_engine.backward(state, row_weights)
+    for g, member in enumerate(members):
+        alone, alone_state = numpy_engine.forward(x[g], weight[g], target, (member,), lam=1.5)
+        alone_x, alone_w = numpy_engine.backward(alone_state, row_weights[g])
+        np.testing.assert_allclose(losses[g], alone, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(grad_x[g], alone_x, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(grad_w[g], alone_w, rtol=0, atol=1e-12)
+    assert numpy_engine.groups((LSoftmax(m=2), members[0], SphereFace(m=2), members[1])) == [[0], [1, 3], [2]]
+
+
+@pytest.mark.parametrize("member", [LSoftmax(m=3), CosFace(m=0.35, s=30.0)], ids=lambda member: member.describe())
+def test_margin_linear_loss_is_cross_entropy_of_its_logits(member):
+    head = MarginLinear(5, 7, member, lambda_schedule=LambdaSchedule(base=10.0, gamma=0.5, power=1.0), ignore_index=3)
+    head.double()
+    x, _, target = random_problem(seed=11)
+    for training in (True, False):
+        head.train(training)
+        loss = head.loss(x, target)
+        (grad_w,) = torch.autograd.grad(loss, head.weight)
+        expected = F.cross_entropy(head(x, target), target, ignore_index=3)
+        (expected_w,) = torch.autograd.grad(expected, head.weight)
+        assert_same((loss, grad_w), (expected, expected_w), atol=1e-10)
+        assert uses_numpy_engine(loss) == training
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 5\)"):
+        head.train().loss(x[:, :4], target)
