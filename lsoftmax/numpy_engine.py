@@ -43,11 +43,13 @@ def _inverse(norms):
     return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
 
 
-def _per_stack(values):
-    """One value per head: a float when all agree, else a (G, 1) column."""
+def _per_stack(values, dtype):
+    """One value per head: a float when all agree, else a (G, 1) column of dtype (a float64
+    column would lift a float32 head's cos(theta) to float64 while its dot stays float32: the
+    two terms of ArcFace's gradient that cancel near theta = 0 would then no longer cancel)."""
     if all(value == values[0] for value in values):
         return values[0]
-    return np.array(values).reshape(-1, 1)
+    return np.array(values, dtype=dtype).reshape(-1, 1)
 
 
 def _targets_and_slopes(cos_theta, margins: tuple[Margin, ...]):
@@ -56,14 +58,19 @@ def _targets_and_slopes(cos_theta, margins: tuple[Margin, ...]):
         return margins[0].target_and_slope(cos_theta)
     pairs = [margin.target_and_slope(cos_theta[g]) for g, margin in enumerate(margins)]
     target = np.stack([pair[0] for pair in pairs])
-    return target, np.stack([np.broadcast_to(pair[1], cos_theta.shape[1:]) for pair in pairs])
+    # a constant slope (CosFace's 1.0) in cos_theta's dtype: float64 would lift the whole stack's
+    # arithmetic, and a head's result would then depend on the heads beside it
+    slopes = [np.broadcast_to(np.asarray(pair[1], cos_theta.dtype), cos_theta.shape[1:]) for pair in pairs]
+    return target, np.stack(slopes)
 
 
 def _per_class_sums(target, values, count: int):
-    """(..., K) sums of values (..., N) per class of target (N,)."""
+    """(..., K) sums of values (..., N) per class of target (N,): one bincount for all heads."""
     if values.ndim == 1:
         return np.bincount(target, weights=values, minlength=count).astype(values.dtype)
-    return np.stack([np.bincount(target, weights=row, minlength=count) for row in values]).astype(values.dtype)
+    heads = values.shape[0]
+    bins = (np.arange(heads)[:, None] * count + target).ravel()
+    return np.bincount(bins, weights=values.ravel(), minlength=heads * count).reshape(heads, count).astype(values.dtype)
 
 
 @dataclass
@@ -107,7 +114,7 @@ def forward(x, weight, target, margins: tuple[Margin, ...], lam: float = 0.0):
     logits = b @ x.swapaxes(-1, -2)  # (G, K, N)
     a_norm, x_factor, scale = x_norm, None, None
     if first.normalises_feature:
-        scale = _per_stack([margin.scale for margin in margins])
+        scale = first.scale if len(margins) == 1 else _per_stack([margin.scale for margin in margins], x.dtype)
         x_factor = _inverse(x_norm) * scale
         logits *= x_factor[..., None, :]
         a_norm = x_norm * x_factor
