@@ -3,9 +3,9 @@
 Network (per model): input (2) -> hidden layers [Linear (+ BatchNorm) + activation] ->
 Linear to D-dimensional features, D = 2 or 3 (no bias, no activation: a ReLU would confine the
 features to one quadrant) -> margin head, class vectors W (K, D), no bias. Nothing below depends
-on D but the parameter layout: every feature-space operation runs along the last axis. Each model has its own member of
-lsoftmax.margins (an integer m means LSoftmax(m)); t and dt/dc come from it, nothing here
-knows a margin formula.
+on D but the parameter layout. Each model has its own member of lsoftmax.margins (an integer m
+means LSoftmax(m)); the head's loss and gradient are lsoftmax.numpy_engine's (the library's
+fused margin cross-entropy), nothing here knows a margin formula.
 
 Why stacked: compare mode trains one model per m in lockstep, so every layer is one batched
 matmul over G models instead of G small calls. Why by hand: a model this small is bound by
@@ -30,10 +30,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lsoftmax import numpy_engine
 from lsoftmax.functional import IGNORE_INDEX, _margin_logits, plain_logits
-from lsoftmax.margins import Margin, as_margin
+from lsoftmax.margins import as_margin
 
-NORM_EPS = 1e-12  # guards |x| and |W| (a zero feature would give cos = 0/0)
 BN_EPS = 1e-5  # as torch.nn.BatchNorm1d
 BN_MOMENTUM = 0.1  # running statistics: new = (1 - momentum) * old + momentum * batch
 PRELU_INIT = 0.25  # as torch.nn.PReLU
@@ -140,8 +140,7 @@ def views(flat, entries: list[Entry]) -> dict:
 class NumpyOps:
     """The functions the step needs, on numpy arrays (everything else is operators)."""
 
-    tanh, exp, log, sqrt = staticmethod(np.tanh), staticmethod(np.exp), staticmethod(np.log), staticmethod(np.sqrt)
-    arccos, floor, where = staticmethod(np.arccos), staticmethod(np.floor), staticmethod(np.where)
+    tanh, sqrt, where = staticmethod(np.tanh), staticmethod(np.sqrt), staticmethod(np.where)
 
     @staticmethod
     def sum(array, axis):
@@ -152,10 +151,6 @@ class NumpyOps:
         return np.add.reduce(array, axis=axis, keepdims=True) * (1.0 / array.shape[axis])
 
     @staticmethod
-    def amax(array, axis):
-        return np.maximum.reduce(array, axis=axis, keepdims=True)
-
-    @staticmethod
     def swap(array):
         return array.swapaxes(1, 2)
 
@@ -164,20 +159,8 @@ class NumpyOps:
         return np.clip(array, low, high)
 
     @staticmethod
-    def maximum(array, value):
-        return np.maximum(array, value)
-
-    @staticmethod
-    def minimum(array, value):
-        return np.minimum(array, value)
-
-    @staticmethod
     def relu(array):
         return np.maximum(array, 0.0)
-
-    @staticmethod
-    def cat(arrays):
-        return np.concatenate(arrays, axis=1)
 
     @staticmethod
     def copy(array):
@@ -191,9 +174,7 @@ class NumpyOps:
 class TorchOps:
     """The same functions on torch tensors."""
 
-    tanh, exp, log = staticmethod(torch.tanh), staticmethod(torch.exp), staticmethod(torch.log)
-    sqrt, arccos = staticmethod(torch.sqrt), staticmethod(torch.arccos)
-    floor, where = staticmethod(torch.floor), staticmethod(torch.where)
+    tanh, sqrt, where = staticmethod(torch.tanh), staticmethod(torch.sqrt), staticmethod(torch.where)
 
     @staticmethod
     def sum(tensor, axis):
@@ -204,10 +185,6 @@ class TorchOps:
         return tensor.mean(dim=axis, keepdim=True)
 
     @staticmethod
-    def amax(tensor, axis):
-        return torch.amax(tensor, dim=axis, keepdim=True)
-
-    @staticmethod
     def swap(tensor):
         return tensor.transpose(1, 2)
 
@@ -216,20 +193,8 @@ class TorchOps:
         return torch.clamp(tensor, low, high)
 
     @staticmethod
-    def maximum(tensor, value):
-        return torch.clamp(tensor, min=value)
-
-    @staticmethod
-    def minimum(tensor, value):
-        return torch.minimum(tensor, value) if isinstance(value, torch.Tensor) else torch.clamp(tensor, max=value)
-
-    @staticmethod
     def relu(tensor):
         return torch.relu(tensor)
-
-    @staticmethod
-    def cat(tensors):
-        return torch.cat(tensors, dim=1)
 
     @staticmethod
     def copy(tensor):
@@ -241,33 +206,6 @@ class TorchOps:
 
 
 NUMPY_OPS, TORCH_OPS = NumpyOps(), TorchOps()
-
-
-# ----------------------------------------------------------------- margin
-
-
-def _targets_and_slopes(cos_theta: np.ndarray, margins: tuple[Margin, ...]):
-    """t(c) and dt/dc of each model's member on its slice of cos_theta (G, B, 1), numpy."""
-    if len(margins) == 1:  # one model: no stacking
-        target, slope = margins[0].target_and_slope(cos_theta)
-        return target, np.broadcast_to(slope, cos_theta.shape)
-    pairs = [margin.target_and_slope(cos_theta[g]) for g, margin in enumerate(margins)]
-    return np.stack([pair[0] for pair in pairs]), np.stack(
-        [np.broadcast_to(pair[1], cos_theta.shape[1:]) for pair in pairs]
-    )
-
-
-class MarginFlags:
-    """Per model (G, 1, 1) arrays: 1.0 where its member normalises x / W, and s (1 elsewhere)."""
-
-    def __init__(self, margins: tuple[Margin, ...], dtype):
-        def column(values):
-            return np.array(values, dtype=dtype).reshape(-1, 1, 1)
-
-        self.feature = column([float(m.normalises_feature) for m in margins])
-        self.weight = column([float(m.normalises_weight) for m in margins])
-        self.scale = column([m.scale if m.normalises_feature else 1.0 for m in margins])
-        self.any_feature, self.any_weight = bool(self.feature.any()), bool(self.weight.any())
 
 
 # ----------------------------------------------------------------- layers
@@ -404,7 +342,7 @@ class StackedNetwork:
         self.decay_mask = self._for_step(decay.to(self.device, dtype))  # (P,)
         self.step_params, self.step_buffers = self._for_step(self.params), self._for_step(self.buffers)
         if backend == "numpy":
-            self.flags = MarginFlags(self.margins, self.step_params.dtype)
+            self._groups = numpy_engine.groups(self.margins)
             self._step_views = views(self.step_params, self.param_entries)
             self._feature_weight_t = self.ops.swap(self._step_views["feature.weight"])  # views: follow every update
             self.layers = self._layers(self.step_params, self.step_buffers, self.ops)
@@ -487,68 +425,39 @@ class StackedNetwork:
         norms = torch.linalg.vector_norm(features.detach(), dim=2).sum(dim=1, keepdim=True)
         return grads, losses.detach().reshape(self.count, 1), norms
 
-    def train_step(self, x, onehot, onehot_t, coef_plain: float, coef_margin: float):
+    def train_step(self, x, labels, lam: float):
         """Loss and gradient of one batch, for all G models, numpy (the hand-written step).
 
-        x (G, B, 2) (the same batch for every model); onehot (G, B, K) the labels one-hot and
-        onehot_t (G, K, B) its transpose; coef_plain = lambda / (1 + lambda) and coef_margin =
-        1 / (1 + lambda). The loss is the mean cross-entropy of the lambda-blended margin
-        logits (reference section 2) of each model's member, t and dt/dc taken from it.
-        Returns grads (G, P), loss (G, 1), and the sum of |x| over the batch (G, 1).
+        x (G, B, 2) (the same batch for every model), labels (B,) integers. The loss is the
+        mean cross-entropy of each model's margin logits at this lambda; the head's loss and
+        gradient come from lsoftmax.numpy_engine, one call per group of models whose members
+        normalise alike. Returns grads (G, P), loss (G, 1), and the sum of |x| over the batch (G, 1).
         """
-        ops, batch, flags = self.ops, x.shape[1], self.flags
-        feature_weight, head = (
-            self._step_views["feature.weight"],
-            self._step_views["head.weight"],
-        )  # (G, width, D), (G, K, D)
+        batch = x.shape[1]
         h, saved = x, []
         for layer in self.layers:
             h, cache = layer.forward_train(h)
             saved.append(cache)
-        features = h @ feature_weight  # (G, B, D)
-        feature_norm = ops.maximum(ops.sqrt(ops.sum(features * features, 2)), NORM_EPS)  # (G, B, 1)
-        a, b = features, head  # what the member's logits are built from: a @ b.T
-        if flags.any_feature:  # a = s x / |x| for the members that normalise x
-            a_factor = 1.0 + flags.feature * (flags.scale / feature_norm - 1.0)  # (G, B, 1)
-            a = features * a_factor
-        if flags.any_weight:  # b_j = W_j / |W_j| for the members that normalise W
-            b_factor = 1.0 + flags.weight * (1.0 / ops.maximum(ops.sqrt(ops.sum(head * head, 2)), NORM_EPS) - 1.0)
-            b = head * b_factor  # (G, K, D)
-        logits = a @ ops.swap(b)  # (G, B, K)
-        b_y = onehot @ b  # (G, B, D) b_y of each point
-        dot = ops.sum(a * b_y, 2)  # (G, B, 1) b_y . a
-        a_norm = feature_norm if not flags.any_feature else ops.maximum(ops.sqrt(ops.sum(a * a, 2)), NORM_EPS)
-        b_norm = ops.maximum(ops.sqrt(ops.sum(b_y * b_y, 2)), NORM_EPS)  # (G, B, 1) |b_y|
-        scale = a_norm * b_norm
-        cos_theta = ops.clip(dot / scale, -1.0, 1.0)
-        target, slope = _targets_and_slopes(cos_theta, self.margins)
-        target_logit = coef_plain * dot + coef_margin * scale * target  # eq 4 with t, blended by lambda
-        blended = logits + onehot * (target_logit - dot)  # (G, B, K)
-        shifted = blended - ops.amax(blended, 2)
-        exp = ops.exp(shifted)
-        total = ops.sum(exp, 2)
-        loss = ops.sum(ops.log(total) - ops.sum(shifted * onehot, 2), 1) * (1.0 / batch)  # (G, 1)
-        grad_logits = (exp / total - onehot) * (1.0 / batch)  # d loss / d logits (G, B, K)
-        grad_target = ops.sum(grad_logits * onehot, 2)  # (G, B, 1)
-        # target logit f = coef_plain b.a + coef_margin |b||a| t(c): d f = cross d(b.a) + radial d(|b||a|)
-        # as d(|b||a| t) = t' d(b.a) + (t - c t') d(|b||a|), t' = dt/dc.
-        margin_part = coef_margin * grad_target
-        cross = coef_plain * grad_target + margin_part * slope  # (G, B, 1)
-        radial = margin_part * (target - cos_theta * slope)  # (G, B, 1)
-        grad_dot = grad_logits + onehot * (cross - grad_target)  # (G, B, K)
-        grad_a = grad_dot @ b + a * (radial * b_norm / a_norm)  # (G, B, D)
-        grad_b = ops.swap(grad_dot) @ a + b * (onehot_t @ (radial * a_norm / b_norm))  # (G, K, D)
-        grad_features, grad_head = grad_a, grad_b
-        if flags.any_feature:  # back through a = s x / |x|: project out the radial part, times s / |x|
-            along = flags.feature * ops.sum(grad_a * a, 2) / (a_norm * a_norm)
-            grad_features = (grad_a - along * a) * a_factor
-        if flags.any_weight:
-            along = flags.weight * ops.sum(grad_b * b, 2) / ops.maximum(ops.sum(b * b, 2), NORM_EPS * NORM_EPS)
-            grad_head = (grad_b - along * b) * b_factor
-        grads = [ops.swap(h) @ grad_features, grad_head]
+        features = h @ self._step_views["feature.weight"]  # (G, B, D)
+        head = self._step_views["head.weight"]  # (G, K, D)
+        loss, feature_norm = np.empty((self.count, batch), features.dtype), np.empty_like(features[..., 0])
+        grad_features, grad_head = np.empty_like(features), np.empty_like(head)
+        for models in self._groups:
+            whole = len(models) == self.count  # one group: no copies
+            chosen = slice(None) if whole else models
+            margins = self.margins if whole else tuple(self.margins[g] for g in models)
+            loss[chosen], state = numpy_engine.forward(features[chosen], head[chosen], labels, margins, lam)
+            grad_features[chosen], grad_head[chosen] = numpy_engine.backward(state, 1.0 / batch)
+            feature_norm[chosen] = state.x_norm
+        grads = [h.swapaxes(1, 2) @ grad_features, grad_head]
         grad_h = grad_features @ self._feature_weight_t
         for layer, cache in zip(reversed(self.layers), reversed(saved), strict=True):
             grad_h, layer_grads = layer.backward(grad_h, cache)
             grads = layer_grads + grads
-        flat = ops.cat([grad.reshape(self.count, -1) for grad in grads])  # (G, P)
-        return flat, loss.reshape(self.count, 1), ops.sum(feature_norm, 1).reshape(self.count, 1)
+        flat = np.concatenate([grad.reshape(self.count, -1) for grad in grads], axis=1)  # (G, P)
+        # np.add.reduce: ndarray.mean and .sum cost several microseconds of Python each
+        return (
+            flat,
+            np.add.reduce(loss, axis=1, keepdims=True) * (1.0 / batch),
+            np.add.reduce(feature_norm, axis=1, keepdims=True),
+        )

@@ -323,7 +323,6 @@ class Trainer:
         self._test_rows = torch.from_numpy(is_test).to(self.device)
         self._x_train = self._x_all[~self._test_rows]
         self._y_train = self._y_all[~self._test_rows]
-        self._onehot_train = self._onehot_all[~self._test_rows]
         split = np.stack([~is_test, is_test], axis=1).astype(np.float64)  # (N, 2): train and test masks
         self._split_masks, self._split_counts = torch.from_numpy(split).to(self.device), split.sum(axis=0)
 
@@ -344,7 +343,7 @@ class Trainer:
         self.network = network
         self.optimizer = optimizer(network.step_params, settings, network.decay_mask, network.ops)
         self._x_step = network.as_step_array(self._x_train)  # (N_train, 2) as the step's array kind
-        self._onehot_step = network.as_step_array(self._onehot_train)  # (N_train, K)
+        self._labels_step = network.as_step_array(self._y_train)  # (N_train,)
 
     @property
     def seed(self) -> int:
@@ -423,33 +422,27 @@ class Trainer:
         return TrainReport(done, self.diverged is not None, self.diverged, time.perf_counter() - began)
 
     def _batches(self, first: int, count: int):
-        """Inputs (count, G, B, 2) and one-hot labels (count, G, B, K) of the next steps, in the step's kind."""
+        """Inputs (count, G, B, 2) and labels (count, B) of the next steps, in the step's kind."""
         rows = self._batch_indices(first, count)  # (count, B)
         models = len(self.margins)
         if isinstance(self._x_step, np.ndarray):
-            inputs, onehots = self._x_step[rows], self._onehot_step[rows]
-            inputs = np.broadcast_to(inputs[:, None], (count, models, *inputs.shape[1:]))
-            return inputs, np.broadcast_to(onehots[:, None], (count, models, *onehots.shape[1:]))
+            inputs = self._x_step[rows]
+            return np.broadcast_to(inputs[:, None], (count, models, *inputs.shape[1:])), self._labels_step[rows]
         rows = torch.from_numpy(rows).to(self.device)
-        inputs, onehots = self._x_step[rows].unsqueeze(1), self._onehot_step[rows].unsqueeze(1)
-        return inputs.expand(-1, models, -1, -1), onehots.expand(-1, models, -1, -1)
+        return self._x_step[rows].unsqueeze(1).expand(-1, models, -1, -1), self._labels_step[rows]
 
     def _run(self, first: int, count: int) -> np.ndarray:
         """Steps first + 1 .. first + count; returns (count, 2, G): each step's batch loss and mean |x|."""
         network, history, optimizer = self.network, self._history, self.optimizer
-        inputs, onehots = self._batches(first, count)
+        inputs, labels = self._batches(first, count)
         lambdas = [_lambda_at(self.schedule, step) for step in range(first + 1, first + count + 1)]
         losses, norms = [], []
-        if network.backend == "numpy":
-            steps = zip(inputs, onehots, onehots.swapaxes(2, 3), lambdas, strict=True)
-        else:
-            steps = zip(inputs, onehots[:, 0].argmax(dim=2), lambdas, strict=True)  # labels (count, B)
-        for x, *labels, lam in steps:
+        for x, batch_labels, lam in zip(inputs, labels, lambdas, strict=True):
             if network.backend == "numpy":
-                grads, loss, norm = network.train_step(x, *labels, lam / (1.0 + lam), 1.0 / (1.0 + lam))
+                grads, loss, norm = network.train_step(x, batch_labels, lam)
             else:
                 with torch.enable_grad():
-                    grads, loss, norm = network.autograd_step(x, labels[0], lam)
+                    grads, loss, norm = network.autograd_step(x, batch_labels, lam)
             self.step += 1
             optimizer.update(network.step_params, grads, self.step)
             losses.append(loss)

@@ -81,11 +81,9 @@ def test_hand_written_gradients_match_autograd(shape, margins, lam, backend):
     batch = 9
     x = torch.randn(batch, 2, generator=generator, dtype=torch.float64) * 2
     y = torch.randint(0, shape.n_classes, (batch,), generator=generator)
-    onehot = F.one_hot(y, shape.n_classes).double().expand(len(margins), -1, -1)
-    stacked, onehot_t = x.expand(len(margins), -1, -1), onehot.transpose(1, 2)
+    stacked = x.expand(len(margins), -1, -1)
     if backend == "numpy":
-        stacked, onehot, onehot_t = stacked.numpy(), onehot.numpy(), onehot_t.numpy()
-        grads, loss, norm_sum = network.train_step(stacked, onehot, onehot_t, lam / (1 + lam), 1 / (1 + lam))
+        grads, loss, norm_sum = network.train_step(stacked.numpy(), y.numpy(), lam)
     else:
         grads, loss, norm_sum = network.autograd_step(stacked, y, lam)
     grads, loss, norm_sum = (torch.as_tensor(array) for array in (grads, loss, norm_sum))
@@ -103,11 +101,11 @@ def test_batch_norm_running_statistics_follow_torch():
     shape = NetworkShape(1, 4, 3, "relu", True)
     network = StackedNetwork(shape, (2,), torch.Generator().manual_seed(1), "cpu", torch.float64)
     x = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
-    onehot = F.one_hot(torch.arange(6) % 3, 3).double()[None]
+    labels = (torch.arange(6) % 3).numpy()
     weight = network.params[0, :8].view(2, 4)  # hidden0.weight comes first in the layout
     mean, var = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
     for _ in range(3):
-        network.train_step(x[None].numpy(), onehot.numpy(), onehot.transpose(1, 2).numpy(), 0.0, 1.0)
+        network.train_step(x[None].numpy(), labels, 0.0)
         F.batch_norm(x @ weight, mean, var, training=True, momentum=0.1, eps=1e-5)
     torch.testing.assert_close(network.buffers[0], torch.cat([mean, var]))
 
