@@ -302,7 +302,10 @@ def _numpy_engine_fits(x, weight) -> bool:
 def _margin_cross_entropy(x, weight, target, margin: Margin, lam, ignore_index: int, reduction: str):
     """margin_cross_entropy after the argument checks; lam may be a 0-dim tensor (MarginLinear's)."""
     if _numpy_engine_fits(x, weight):
-        return _NumpyMarginCrossEntropy.apply(x, weight, target, margin, float(lam), ignore_index, reduction)
+        # a training step's loss is differentiated once, by the upstream gradient of a scalar:
+        # its gradient is then worked out with the forward (see _NumpyMarginCrossEntropy)
+        eager = reduction != "none" and torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
+        return _NumpyMarginCrossEntropy.apply(x, weight, target, margin, float(lam), ignore_index, reduction, eager)
     logits = _margin_logits(x, weight, target, margin, lam, ignore_index)
     return F.cross_entropy(logits, target, ignore_index=ignore_index, reduction=reduction)
 
@@ -313,10 +316,20 @@ def _torch_norms(x, weight):
 
 
 class _NumpyMarginCrossEntropy(torch.autograd.Function):
-    """The margin cross-entropy of one head by lsoftmax.numpy_engine (G = 1)."""
+    """The margin cross-entropy of one head by lsoftmax.numpy_engine (G = 1).
+
+    eager: the loss is a scalar ("mean" or "sum") that autograd will differentiate, so the
+    forward also works out the gradient of that scalar, and the backward only multiplies it
+    by the upstream gradient (usually 1: then nothing is done); a second backward of a
+    retained graph works it out again from the state. One pass over the engine's
+    arrays while they are in the cache, and no state kept between the two: at (256, 2, 10)
+    this saves a fifth of the step (bench/loss.py). Otherwise (reduction "none", whose
+    upstream gradient is a vector, or a forward that will not be differentiated) the forward
+    keeps the engine's state for the backward.
+    """
 
     @staticmethod
-    def forward(ctx, x, weight, target, margin, lam, ignore_index, reduction):
+    def forward(ctx, x, weight, target, margin, lam, ignore_index, reduction, eager):
         labels, keep, count = target.numpy(), None, weight.shape[0]
         unsigned = labels.view(_UNSIGNED[labels.dtype])  # a negative label becomes huge: one comparison
         if 0 <= ignore_index < count or np.count_nonzero(unsigned >= count):
@@ -325,29 +338,40 @@ class _NumpyMarginCrossEntropy(torch.autograd.Function):
             labels = np.where(keep, labels, 0)
         with np.errstate(all="ignore"):  # a NaN or infinity is reported below, as a ValueError
             losses, state = numpy_engine.forward(x.detach().numpy(), weight.detach().numpy(), labels, (margin,), lam)
-        if keep is not None:
-            losses = losses * keep
-        total = np.add.reduce(losses)
-        if not np.isfinite(total):  # NaN or infinity in x or weight (or an overflow, which the check lets pass)
-            _check_values(x, weight, target, *_torch_norms(x, weight), ignore_index)
-        kept = labels.size if keep is None else int(np.count_nonzero(keep))
-        ctx.state, ctx.keep, ctx.kept, ctx.reduction = state, keep, kept, reduction
-        if reduction == "none":
-            return torch.from_numpy(losses)
-        if reduction == "mean":
-            total = total / kept if kept else np.nan
+            if keep is not None:
+                losses = losses * keep
+            total = np.add.reduce(losses)
+            if not np.isfinite(total):  # NaN or infinity in x or weight (or an overflow, which the check lets pass)
+                _check_values(x, weight, target, *_torch_norms(x, weight), ignore_index)
+            kept = labels.size if keep is None else int(np.count_nonzero(keep))
+            ctx.state, ctx.keep, ctx.reduction, ctx.grads = None, keep, reduction, None
+            if reduction == "none":
+                ctx.state = state
+                return torch.from_numpy(losses)
+            per_row = 1.0
+            if reduction == "mean":
+                total, per_row = (total / kept, 1.0 / kept) if kept else (np.nan, 0.0)
+            ctx.state, ctx.per_row = state, per_row  # for a second backward (retain_graph=True)
+            if eager:
+                ctx.grads = numpy_engine.backward(state, per_row if keep is None else per_row * keep)
         return torch.from_numpy(np.asarray(total, dtype=losses.dtype))
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_loss):
-        if ctx.reduction == "none":
-            row_weights = grad_loss.numpy()
+        if torch.is_grad_enabled():  # create_graph=True: the numpy gradient has no graph to differentiate
+            raise RuntimeError(
+                "margin_cross_entropy's numpy engine (small CPU problems) is differentiable once; for higher "
+                "derivatives use F.cross_entropy(margin_logits(...), target)"
+            )
+        if ctx.grads is not None:  # once only: autograd may keep these arrays as x.grad and add to them
+            (grad_x, grad_weight), ctx.grads = ctx.grads, None
+            scale = float(grad_loss)
+            if scale != 1.0:
+                grad_x, grad_weight = grad_x * scale, grad_weight * scale
         else:
-            row_weights = float(grad_loss)
-            if ctx.reduction == "mean":
-                row_weights = row_weights / ctx.kept if ctx.kept else 0.0
-        if ctx.keep is not None:
-            row_weights = row_weights * ctx.keep
-        grad_x, grad_weight = numpy_engine.backward(ctx.state, row_weights)
-        return torch.from_numpy(grad_x), torch.from_numpy(grad_weight), None, None, None, None, None
+            row_weights = grad_loss.numpy() if ctx.reduction == "none" else float(grad_loss) * ctx.per_row
+            if ctx.keep is not None:
+                row_weights = row_weights * ctx.keep
+            with np.errstate(all="ignore"):
+                grad_x, grad_weight = numpy_engine.backward(ctx.state, row_weights)
+        return torch.from_numpy(grad_x), torch.from_numpy(grad_weight), None, None, None, None, None, None

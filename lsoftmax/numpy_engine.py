@@ -14,6 +14,7 @@ stack); their t, slope and scale may differ. Every formula of t comes from the m
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +32,34 @@ def groups(margins) -> list[list[int]]:
 
 _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float32, np.float64)}  # np.finfo costs microseconds a call
 
+# The softmax's exponents are floored here: exp(logit - top) below e^-64 (1.6e-28) in float32, e^-600
+# (2.6e-261) in float64, counts as that. Without the floor, CosFace's and ArcFace's s = 64 put
+# logits 128 apart and a tenth of a float32 exp's results subnormal; each operation on those
+# costs the CPU a slow microcode path (exp 9x, a multiply 8x the time at (256, 2, 10)). Both
+# floors are far below each type's rounding (a sum of K such terms beside the top's 1), and high
+# enough that the gradient's products with 1 / N and 1 / abs(x) stay normal numbers.
+_EXP_FLOOR = {np.dtype(np.float32): -64.0, np.dtype(np.float64): -600.0}
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(length: int, dtype) -> np.ndarray:
+    ones = np.ones(length, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
 
 def _row_norms(rows):
     """(..., R) Euclidean norms of the rows of (..., R, D); a matmul: numpy's reduction over a
     short last axis costs several times as much."""
-    return np.sqrt((rows * rows) @ np.ones(rows.shape[-1], dtype=rows.dtype))
+    return np.sqrt((rows * rows) @ _ones(rows.shape[-1], rows.dtype))
+
+
+def _target_index(target, heads: int | None, count: int):
+    """Flat indices into a (G, K, N) array (or (K, N) when heads is None) of each row's target
+    class: ndarray.take and .put with them cost a third of logits[..., target, arange(N)]."""
+    rows = target.shape[0]
+    index = target * rows + np.arange(rows)
+    return index if heads is None else index + (np.arange(heads) * (count * rows))[:, None]
 
 
 def _inverse(norms):
@@ -81,13 +105,13 @@ class HeadState:
     x: np.ndarray  # (G, N, D)
     b: np.ndarray  # (G, K, D) class vectors as the member uses them (normalised or not)
     target: np.ndarray  # (N,)
-    columns: np.ndarray  # (N,) 0..N-1
+    index: np.ndarray  # (G, N) flat indices of the target entries of a (G, K, N) array (_target_index)
     exp: np.ndarray  # (G, K, N) exp(logits - top)
     total: np.ndarray  # (G, N) sum over classes of exp
     logits: np.ndarray  # (G, K, N) the margin logits
     moved: np.ndarray  # (G, N) plain minus margin target logit
     along_dot: np.ndarray  # (G, N) d f / d (a . b_y)
-    along_scale: np.ndarray  # (G, N) d f / d (abs(a) abs(b_y))
+    along_scale: np.ndarray | None  # (G, N) d f / d (abs(a) abs(b_y)); None where S is constant
     a_norm: np.ndarray  # (G, N)
     b_norms: np.ndarray  # (G, K)
     x_norm: np.ndarray  # (G, N)
@@ -105,7 +129,6 @@ def forward(x, weight, target, margins: tuple[Margin, ...], lam: float = 0.0):
     alike), lam >= 0.
     """
     first = margins[0]
-    columns = np.arange(x.shape[-2])
     x_norm, w_norms = _row_norms(x), _row_norms(weight)  # (G, N), (G, K)
     b, b_norms, w_factor = weight, w_norms, None
     if first.normalises_weight:
@@ -118,26 +141,30 @@ def forward(x, weight, target, margins: tuple[Margin, ...], lam: float = 0.0):
         x_factor = _inverse(x_norm) * scale
         logits *= x_factor[..., None, :]
         a_norm = x_norm * x_factor
-    dot = logits[..., target, columns]  # (G, N)
+    index = _target_index(target, x.shape[0] if x.ndim == 3 else None, weight.shape[-2])
+    dot = logits.take(index)  # (G, N)
     product = a_norm * b_norms[..., target]  # S = abs(a) abs(b_y)
     # the floor keeps 0 / 0 away for a zero x (and, below any S that is a normal number, changes nothing)
     cos_theta = np.minimum(np.maximum(dot / np.maximum(product, _TINY[x.dtype]), -1.0), 1.0)
     t, slope = _targets_and_slopes(cos_theta, margins)
-    along_scale = t - cos_theta * slope
+    # d f / d S: the backward needs it only where S = abs(a) abs(b_y) is not a constant
+    along_scale = None if first.normalises_feature and first.normalises_weight else t - cos_theta * slope
     target_logit = product * t
     if lam:
         along_dot = (slope + lam) * (1.0 / (1.0 + lam))
-        along_scale = along_scale * (1.0 / (1.0 + lam))
+        if along_scale is not None:
+            along_scale = along_scale * (1.0 / (1.0 + lam))
         target_logit = (target_logit + lam * dot) * (1.0 / (1.0 + lam))
     else:
         along_dot = slope
-    logits[..., target, columns] = target_logit
+    logits.put(index, target_logit)
     top = np.maximum.reduce(logits, axis=-2)  # (G, N)
-    exp = np.exp(logits - top[..., None, :])
+    shifted = logits - top[..., None, :]
+    exp = np.exp(np.maximum(shifted, _EXP_FLOOR[shifted.dtype], out=shifted), out=shifted)
     total = np.add.reduce(exp, axis=-2)
     losses = np.log(total) + top - target_logit
     state = HeadState(
-        x, b, target, columns, exp, total, logits, dot - target_logit, along_dot, along_scale,
+        x, b, target, index, exp, total, logits, dot - target_logit, along_dot, along_scale,
         a_norm, b_norms, x_norm, w_norms, x_factor, w_factor, scale,
     )  # fmt: skip
     return losses, state
@@ -149,14 +176,14 @@ def backward(state: HeadState, row_weights):
     row_weights: (G, N), (N,) or a float (e.g. 1 / N for the mean).
     """
     s = state
-    target, columns = s.target, s.columns
+    target, index = s.target, s.index
     grad = s.exp * (row_weights / s.total)[..., None, :]  # (G, K, N): d loss / d logits, softmax part
-    grad_target = grad[..., target, columns] - row_weights  # (G, N): minus the one-hot part
-    grad[..., target, columns] = grad_target * s.along_dot  # through a . b_y
+    grad_target = grad.take(index) - row_weights  # (G, N): minus the one-hot part
+    grad.put(index, grad_target * s.along_dot)  # through a . b_y
     if s.x_factor is not None:
         # a = f x, f = s / abs(x): grad_x = f (grad_a - (grad_a . a) a / s^2) with grad_a = G b, and
         # grad_a . a = sum_k G_k (a . b_k), the plain logits: the margin ones with the target's put back.
-        along = np.add.reduce(grad * s.logits, axis=-2) + grad[..., target, columns] * s.moved
+        along = np.add.reduce(grad * s.logits, axis=-2) + grad.take(index) * s.moved
         grad *= s.x_factor[..., None, :]
         shrink = s.x_factor * s.x_factor * along / (s.scale * s.scale)
         grad_x = grad.swapaxes(-1, -2) @ s.b - s.x * shrink[..., None]

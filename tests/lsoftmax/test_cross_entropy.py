@@ -100,6 +100,60 @@ def test_gradcheck(member, lam):
     )
 
 
+@pytest.mark.parametrize("member", [LSoftmax(m=3), ArcFace(m=0.5, s=16.0)], ids=lambda member: member.describe())
+def test_the_gradient_worked_out_with_the_forward_is_scaled_and_survives_a_retained_graph(member):
+    x, weight, target = random_problem(seed=12)
+    loss = margin_cross_entropy(x, weight, target, member)
+    for _ in range(3):  # the first backward may hand the forward's arrays to x.grad, which then grows
+        (2.5 * loss).backward(retain_graph=True)
+    ours = (x.grad.clone(), weight.grad.clone())
+    x.grad = weight.grad = None
+    (7.5 * composed(x, weight, target, member)).backward()
+    assert_same(ours, (x.grad, weight.grad), atol=1e-10)
+
+
+@pytest.mark.parametrize(("dtype", "scale"), [(torch.float32, 64.0), (torch.float64, 400.0)])
+def test_logits_far_below_the_top_give_the_composition(dtype, scale):
+    # logits up to 2 s apart: past the engine's exponent floor (-64 in float32, -600 in float64)
+    x, weight, target = random_problem(n=256, d=2, k=10, seed=15)
+    member = CosFace(m=0.35, s=scale)  # CosFace: no float32 sine near theta = 0 to blur the check
+    fused = losses_and_grads(margin_cross_entropy, x.to(dtype), weight.to(dtype), target, member, reduction="none")
+    reference = losses_and_grads(composed, x, weight, target, member, reduction="none")
+    for ours, exact in zip(fused, reference, strict=True):
+        assert ours.dtype == dtype
+        atol = 1e-10 if dtype == torch.float64 else 1e-5
+        torch.testing.assert_close(ours.double(), exact, rtol=1e-4 if dtype == torch.float32 else 0, atol=atol * scale)
+
+
+def test_a_second_derivative_is_refused_by_name():
+    x, weight, target = random_problem(seed=13)
+    loss = margin_cross_entropy(x, weight, target, CosFace(m=0.35, s=30.0))
+    with pytest.raises(RuntimeError, match="differentiable once"):
+        torch.autograd.grad(loss, x, create_graph=True)
+
+
+def test_the_gradient_is_worked_out_only_for_a_scalar_loss_that_will_be_differentiated(monkeypatch):
+    calls = []
+    engine_backward = numpy_engine.backward
+    monkeypatch.setattr(numpy_engine, "backward", lambda *args: calls.append(1) or engine_backward(*args))
+    x, weight, target = random_problem(seed=14)
+    member = SphereFace(m=2)
+    with torch.no_grad():  # a validation pass: no gradient work
+        quiet = margin_cross_entropy(x, weight, target, member)
+    assert calls == [] and quiet.grad_fn is None
+    loss = margin_cross_entropy(x, weight, target, member)
+    assert calls == [1]  # with the forward
+    assert_same((quiet,), (loss.detach(),), atol=0)
+    loss.backward()
+    assert calls == [1]
+    rows = margin_cross_entropy(x, weight, target, member, reduction="none")
+    assert calls == [1]  # a vector's upstream gradient is known only in the backward
+    rows.sum().backward()
+    assert calls == [1, 1]
+    margin_cross_entropy(x.detach(), weight.detach(), target, member)
+    assert calls == [1, 1]  # nothing requires a gradient
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 def test_zero_parallel_and_antiparallel_features_stay_finite(dtype, member):
