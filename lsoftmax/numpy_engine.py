@@ -179,11 +179,12 @@ def backward(state: HeadState, row_weights):
     target, index = s.target, s.index
     grad = s.exp * (row_weights / s.total)[..., None, :]  # (G, K, N): d loss / d logits, softmax part
     grad_target = grad.take(index) - row_weights  # (G, N): minus the one-hot part
-    grad.put(index, grad_target * s.along_dot)  # through a . b_y
+    grad_at_target = grad_target * s.along_dot  # through a . b_y
+    grad.put(index, grad_at_target)
     if s.x_factor is not None:
         # a = f x, f = s / abs(x): grad_x = f (grad_a - (grad_a . a) a / s^2) with grad_a = G b, and
         # grad_a . a = sum_k G_k (a . b_k), the plain logits: the margin ones with the target's put back.
-        along = np.add.reduce(grad * s.logits, axis=-2) + grad.take(index) * s.moved
+        along = np.add.reduce(grad * s.logits, axis=-2) + grad_at_target * s.moved
         grad *= s.x_factor[..., None, :]
         shrink = s.x_factor * s.x_factor * along / (s.scale * s.scale)
         grad_x = grad.swapaxes(-1, -2) @ s.b - s.x * shrink[..., None]
