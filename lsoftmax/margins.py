@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from lsoftmax.margin import _detached, _namespace, as_integer, clamp, psi_and_slope
+from lsoftmax.margin import _detached, _is_torch, _namespace, as_integer, clamp, psi_and_slope
 
 __all__ = ["Margin", "LSoftmax", "SphereFace", "CosFace", "ArcFace", "CombinedMargin", "MEMBERS", "as_margin"]
 
@@ -56,10 +56,28 @@ def _sine_floor(cos_theta):
     theta = 0 and pi, where t has a kink and any subgradient will do.
     """
     xp = _namespace(cos_theta)
-    dtype = cos_theta.dtype if hasattr(cos_theta, "dtype") else np.float64
-    floor = math.sqrt(xp.finfo(dtype).eps)
+    floor = _SINE_FLOORS.get(getattr(cos_theta, "dtype", np.float64))
+    if floor is None:  # torch dtypes, float16
+        floor = math.sqrt(xp.finfo(cos_theta.dtype).eps)
     sine = xp.sqrt(clamp(1.0 - cos_theta * cos_theta, 0.0))
     return sine, clamp(sine, floor)
+
+
+_SINE_FLOORS = {np.dtype(t): math.sqrt(np.finfo(t).eps) for t in (np.float32, np.float64)}  # finfo costs a call
+
+
+def _numpy_values(values):
+    """values as a numpy array when they are one (or a number) and not empty, else None.
+
+    ArcFace and the combined margin read one extreme of it to see whether any row lies past
+    their branch point; when none does (the usual case) they skip the second branch and its
+    two np.where, a fifth of their cost on a few hundred rows. A tensor gets None: reading a
+    reduction of it would synchronise a GPU. NaN fails the comparison, and the masks decide.
+    """
+    if _is_torch(values):
+        return None
+    values = np.asarray(values)
+    return values if values.size else None
 
 
 @dataclass(frozen=True)
@@ -198,10 +216,13 @@ class ArcFace(Margin):
         xp = _namespace(cos_theta)
         cos_m, sin_m = math.cos(self.m), math.sin(self.m)
         sine, sine_floored = _sine_floor(cos_theta)
-        inside = _detached(cos_theta) >= -cos_m  # theta <= pi - m
-        target = xp.where(inside, cos_theta * cos_m - sine * sin_m, cos_theta - self.m * sin_m)
-        slope = xp.where(inside, cos_m + cos_theta * (sin_m / sine_floored), 1.0)
-        return target, slope
+        target = cos_theta * cos_m - sine * sin_m
+        slope = cos_m + cos_theta * (sin_m / sine_floored)
+        values = _numpy_values(cos_theta)
+        if values is not None and values.min() >= -cos_m:  # every theta <= pi - m
+            return target, slope
+        inside = _detached(cos_theta) >= -cos_m
+        return xp.where(inside, target, cos_theta - self.m * sin_m), xp.where(inside, slope, 1.0)
 
     def breakpoints(self) -> tuple[float, ...]:
         return (math.pi - self.m,) if self.m > 0 else ()
@@ -247,12 +268,15 @@ class CombinedMargin(Margin):
         xp = _namespace(cos_theta)
         theta = xp.arccos(_detached(cos_theta))
         angle = self.m1 * theta + self.m2
-        inside = angle <= math.pi
         sine_floored = _sine_floor(cos_theta)[1]
+        target = xp.cos(angle) - self.m3
+        slope = self.m1 * xp.sin(angle) / sine_floored
+        values = _numpy_values(angle)
+        if values is not None and values.max() <= math.pi:
+            return target, slope
+        inside = angle <= math.pi
         offset = -math.cos(self.turn) - 1.0 - self.m3 if self.turn < math.pi else 0.0
-        target = xp.where(inside, xp.cos(angle) - self.m3, cos_theta + offset)
-        slope = xp.where(inside, self.m1 * xp.sin(angle) / sine_floored, 1.0)
-        return target, slope
+        return xp.where(inside, target, cos_theta + offset), xp.where(inside, slope, 1.0)
 
     def breakpoints(self) -> tuple[float, ...]:
         return (self.turn,) if self.turn < math.pi else ()

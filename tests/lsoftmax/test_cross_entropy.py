@@ -52,6 +52,31 @@ def test_matches_the_torch_composition_in_float64(member, lam, reduction):
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+def test_rows_near_their_class_vectors_match_the_composition(member):
+    """A trained model's rows: every target angle small, so no row lies past ArcFace's or the
+    combined margin's branch point (their numpy shortcut)."""
+    x, weight, target = random_problem(n=40, d=6, k=5, seed=7)
+    own = weight.detach()[target]
+    x = own + 0.3 * own.norm(dim=1, keepdim=True) * x.detach()
+    angles = torch.arccos(F.cosine_similarity(x, own))
+    assert angles.max() < 1.25  # 70 degrees; the branch points of MEMBERS lie at 2.18 rad and beyond
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, member)
+    reference = losses_and_grads(composed, x, weight, target, member)
+    assert_same(fused, reference, atol=1e-10)
+    assert fused[1].abs().max() > 0.05 and fused[2].abs().max() > 0.05  # gradients large enough to compare
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_an_empty_batch_is_what_cross_entropy_gives(member, reduction):
+    x, weight, target = random_problem(n=0, d=3, k=4)
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, reduction=reduction)
+    reference = losses_and_grads(composed, x, weight, target, member, reduction=reduction)
+    assert_same(fused, reference, atol=0)
+    assert uses_numpy_engine(margin_cross_entropy(x, weight, target, member))
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("ignore_index", [-100, -1, 255, 0])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_ignored_rows_match_the_composition(member, ignore_index, reduction):

@@ -153,6 +153,27 @@ def test_slope_is_the_derivative_of_the_target(member):
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+@pytest.mark.parametrize("top", [1.0, math.pi], ids=["angles below 1 rad", "angles up to pi"])
+def test_numpy_and_torch_give_the_slow_target_and_its_slope(member, top):
+    """Below 1 rad no angle is past ArcFace's or the combined margin's branch point, and on
+    numpy arrays they then skip their second branch; a tensor always takes both."""
+    thetas = np.linspace(0.0, top, 402)[1:-1]
+    cosines = np.cos(thetas)
+    target, slope = member.target_and_slope(cosines)
+    slope = np.broadcast_to(slope, cosines.shape)
+    tensor_target, tensor_slope = member.target_and_slope(torch.from_numpy(cosines))
+    np.testing.assert_allclose(target, [slow_target(member, theta) for theta in thetas], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tensor_target.numpy(), target, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(np.broadcast_to(np.asarray(tensor_slope), cosines.shape), slope, rtol=0, atol=1e-12)
+    step = 1e-7
+    numeric = [(slow_target(member, math.acos(c + step)) - slow_target(member, math.acos(c - step))) / (2 * step)
+               for c in cosines]  # fmt: skip
+    far = np.all(np.abs(thetas[:, None] - np.array([*member.breakpoints(), -9.0])[None, :]) > 1e-3, axis=1)
+    far &= np.sin(thetas) > 0.1  # near 0 and pi the slope grows like 1 / sin: a difference quotient is poor there
+    np.testing.assert_allclose(slope[far], np.array(numeric)[far], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 def test_lipschitz_bound_holds(member):
     thetas = np.linspace(0.0, math.pi, 200001)
     values = member.target(thetas)
