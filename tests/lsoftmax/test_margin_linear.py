@@ -3,7 +3,7 @@ arguments, shape errors, ignore_index, the collapse warning, torch.compile(fullg
 and DistributedDataParallel with the gloo backend in two processes."""
 
 import os
-import socket
+import time
 import warnings
 
 import numpy as np
@@ -175,12 +175,6 @@ def test_torch_compile_fullgraph_traces_the_head_without_graph_breaks(member):
 # ------------------------------------------------------------------ DDP
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class _Net(torch.nn.Module):
     """A linear body and a margin head: the head runs inside DDP's forward, as in real use."""
 
@@ -194,9 +188,10 @@ class _Net(torch.nn.Module):
         return self.head(self.body(x), y)
 
 
-def _ddp_worker(rank: int, world: int, port: int, folder: str) -> None:
-    os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
-    torch.distributed.init_process_group("gloo", rank=rank, world_size=world)
+def _ddp_worker(rank: int, world: int, folder: str) -> None:
+    # a file rendezvous: no port to pick, so no race with another process taking it first
+    store = f"file://{os.path.join(folder, 'rendezvous')}"
+    torch.distributed.init_process_group("gloo", init_method=store, rank=rank, world_size=world)
     torch.set_num_threads(1)
     torch.manual_seed(0)  # the same initial weights on both ranks (DDP also broadcasts rank 0's)
     net = _Net()
@@ -213,9 +208,18 @@ def _ddp_worker(rank: int, world: int, port: int, folder: str) -> None:
     torch.distributed.destroy_process_group()
 
 
+DDP_TIMEOUT_S = 120
+
+
 def test_distributed_data_parallel_ranks_agree(tmp_path):
     # fork: a spawned interpreter would spend half a minute re-importing torch on two busy cores
-    mp.start_processes(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True, start_method="fork")
+    workers = mp.start_processes(_ddp_worker, args=(2, str(tmp_path)), nprocs=2, join=False, start_method="fork")
+    deadline = time.monotonic() + DDP_TIMEOUT_S
+    while not workers.join(timeout=1.0):  # raises if a worker failed
+        if time.monotonic() > deadline:
+            for process in workers.processes:
+                process.kill()
+            pytest.fail(f"the two DDP workers did not finish within {DDP_TIMEOUT_S} s (alone they take about 4 s)")
     (weight0, iteration0, lam0), (weight1, iteration1, lam1) = (torch.load(tmp_path / f"{r}.pt") for r in (0, 1))
     assert iteration0 == iteration1 == 5 and lam0 == lam1 == pytest.approx(5.0 / (1 + 0.5 * 6))
     torch.testing.assert_close(weight0, weight1, rtol=0, atol=0)
