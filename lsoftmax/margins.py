@@ -47,20 +47,24 @@ def _check_real(name: str, value, low: float, high: float = math.inf, high_open:
     return number
 
 
-def _sine_floor(cos_theta):
-    """sin(theta) = sqrt(1 - c^2), floored at sqrt(machine epsilon) of c's dtype.
+def _arc(cos_theta, m1: float, m2: float):
+    """For t = cos(m1 theta + m2): the angle m1 theta + m2, t, and dt/dc = m1 sin(angle) / sin(theta),
+    with theta = arccos(c) (no autograd graph: the members hand dt/dc over as a value).
 
-    The slopes of ArcFace and the combined margin divide by sin(theta). Their gradient in x
-    is slope * (a vector of length sin(theta)), finite in exact arithmetic; the floor keeps
-    it finite (and accurate down to theta ~ 1e-8 rad in float64, 3e-4 in float32) at
-    theta = 0 and pi, where t has a kink and any subgradient will do.
+    sin(theta) is floored at sqrt(machine epsilon) of c's dtype. The gradient in x is
+    slope * (a vector of length sin(theta)), finite in exact arithmetic; the floor keeps it
+    finite (and accurate down to theta ~ 1e-8 rad in float64, 3e-4 in float32) at theta = 0
+    and pi, where t has a kink and any subgradient will do. Five ufuncs on the angle: a third
+    of the operations of c cos(m) - sqrt(1 - c^2) sin(m) and its slope.
     """
     xp = _namespace(cos_theta)
-    floor = _SINE_FLOORS.get(getattr(cos_theta, "dtype", np.float64))
+    theta = xp.arccos(_detached(cos_theta))
+    floor = _SINE_FLOORS.get(getattr(theta, "dtype", None))
     if floor is None:  # torch dtypes, float16
-        floor = math.sqrt(xp.finfo(cos_theta.dtype).eps)
-    sine = xp.sqrt(clamp(1.0 - cos_theta * cos_theta, 0.0))
-    return sine, clamp(sine, floor)
+        floor = math.sqrt(xp.finfo(theta.dtype).eps)
+    angle = theta + m2 if m1 == 1.0 else m1 * theta + m2
+    slope = xp.sin(angle) / clamp(xp.sin(theta), floor)
+    return angle, xp.cos(angle), slope if m1 == 1.0 else m1 * slope
 
 
 _SINE_FLOORS = {np.dtype(t): math.sqrt(np.finfo(t).eps) for t in (np.float32, np.float64)}  # finfo costs a call
@@ -213,16 +217,13 @@ class ArcFace(Margin):
         return self.m == 0.0
 
     def target_and_slope(self, cos_theta):
-        xp = _namespace(cos_theta)
-        cos_m, sin_m = math.cos(self.m), math.sin(self.m)
-        sine, sine_floored = _sine_floor(cos_theta)
-        target = cos_theta * cos_m - sine * sin_m
-        slope = cos_m + cos_theta * (sin_m / sine_floored)
-        values = _numpy_values(cos_theta)
-        if values is not None and values.min() >= -cos_m:  # every theta <= pi - m
+        angle, target, slope = _arc(cos_theta, 1.0, self.m)
+        values = _numpy_values(angle)
+        if values is not None and values.max() <= math.pi:  # every theta <= pi - m
             return target, slope
-        inside = _detached(cos_theta) >= -cos_m
-        return xp.where(inside, target, cos_theta - self.m * sin_m), xp.where(inside, slope, 1.0)
+        inside = angle <= math.pi
+        xp = _namespace(cos_theta)
+        return xp.where(inside, target, cos_theta - self.m * math.sin(self.m)), xp.where(inside, slope, 1.0)
 
     def breakpoints(self) -> tuple[float, ...]:
         return (math.pi - self.m,) if self.m > 0 else ()
@@ -265,17 +266,14 @@ class CombinedMargin(Margin):
         return self.m1 == 1.0 and self.m2 == 0.0 and self.m3 == 0.0
 
     def target_and_slope(self, cos_theta):
-        xp = _namespace(cos_theta)
-        theta = xp.arccos(_detached(cos_theta))
-        angle = self.m1 * theta + self.m2
-        sine_floored = _sine_floor(cos_theta)[1]
-        target = xp.cos(angle) - self.m3
-        slope = self.m1 * xp.sin(angle) / sine_floored
+        angle, cosine, slope = _arc(cos_theta, self.m1, self.m2)
+        target = cosine - self.m3
         values = _numpy_values(angle)
-        if values is not None and values.max() <= math.pi:
+        if values is not None and values.max() <= math.pi:  # every theta <= theta_c
             return target, slope
         inside = angle <= math.pi
         offset = -math.cos(self.turn) - 1.0 - self.m3 if self.turn < math.pi else 0.0
+        xp = _namespace(cos_theta)
         return xp.where(inside, target, cos_theta + offset), xp.where(inside, slope, 1.0)
 
     def breakpoints(self) -> tuple[float, ...]:
