@@ -1,7 +1,8 @@
 """Forward + backward time of every margin member against plain cross-entropy on the same
 bias-free layer and pytorch-metric-learning's class for the same member, measured side by side
 in one run. Two ways to the same loss: composed, F.cross_entropy(margin_logits(...)), and fused,
-lsoftmax.margin_cross_entropy (the numpy engine on small CPU problems).
+lsoftmax.margin_cross_entropy (lsoftmax.engine on the CPU: numpy arrays for small problems,
+tensors beyond).
 
     .venv/bin/python -m bench.loss                 # CUDA if available, else CPU, 1 thread
     .venv/bin/python -m bench.loss --device cpu --threads 2 --repeats 30 --members LSoftmax ArcFace

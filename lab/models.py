@@ -4,7 +4,7 @@ Network (per model): input (2) -> hidden layers [Linear (+ BatchNorm) + activati
 Linear to D-dimensional features, D = 2 or 3 (no bias, no activation: a ReLU would confine the
 features to one quadrant) -> margin head, class vectors W (K, D), no bias. Nothing below depends
 on D but the parameter layout. Each model has its own member of lsoftmax.margins (an integer m
-means LSoftmax(m)); the head's loss and gradient are lsoftmax.numpy_engine's (the library's
+means LSoftmax(m)); the head's loss and gradient are lsoftmax.engine's (the library's
 fused margin cross-entropy), nothing here knows a margin formula.
 
 Why stacked: compare mode trains one model per m in lockstep, so every layer is one batched
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lsoftmax import numpy_engine
+from lsoftmax import engine
 from lsoftmax.functional import IGNORE_INDEX, _margin_logits, plain_logits
 from lsoftmax.margins import as_margin
 
@@ -342,7 +342,7 @@ class StackedNetwork:
         self.decay_mask = self._for_step(decay.to(self.device, dtype))  # (P,)
         self.step_params, self.step_buffers = self._for_step(self.params), self._for_step(self.buffers)
         if backend == "numpy":
-            self._groups = numpy_engine.groups(self.margins)
+            self._groups = engine.groups(self.margins)
             self._step_views = views(self.step_params, self.param_entries)
             self._feature_weight_t = self.ops.swap(self._step_views["feature.weight"])  # views: follow every update
             self.layers = self._layers(self.step_params, self.step_buffers, self.ops)
@@ -430,7 +430,7 @@ class StackedNetwork:
 
         x (G, B, 2) (the same batch for every model), labels (B,) integers. The loss is the
         mean cross-entropy of each model's margin logits at this lambda; the head's loss and
-        gradient come from lsoftmax.numpy_engine, one call per group of models whose members
+        gradient come from lsoftmax.engine, one call per group of models whose members
         normalise alike. Returns grads (G, P), loss (G, 1), and the sum of |x| over the batch (G, 1).
         """
         batch = x.shape[1]
@@ -446,8 +446,8 @@ class StackedNetwork:
             whole = len(models) == self.count  # one group: no copies
             chosen = slice(None) if whole else models
             margins = self.margins if whole else tuple(self.margins[g] for g in models)
-            loss[chosen], state = numpy_engine.forward(features[chosen], head[chosen], labels, margins, lam)
-            grad_features[chosen], grad_head[chosen] = numpy_engine.backward(state, 1.0 / batch)
+            loss[chosen], state = engine.forward(features[chosen], head[chosen], labels, margins, lam)
+            grad_features[chosen], grad_head[chosen] = engine.backward(state, 1.0 / batch)
             feature_norm[chosen] = state.x_norm
         grads = [h.swapaxes(1, 2) @ grad_features, grad_head]
         grad_h = grad_features @ self._feature_weight_t

@@ -20,16 +20,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lsoftmax import numpy_engine
+from lsoftmax import engine
 from lsoftmax.margin import check_margin
 from lsoftmax.margins import LSoftmax, Margin, as_margin
 
 IGNORE_INDEX = -100  # as torch.nn.functional.cross_entropy
 REDUCTIONS = ("mean", "sum", "none")  # as torch.nn.functional.cross_entropy
-NUMPY_DTYPES = (torch.float32, torch.float64)
-# Largest N * D and N * K the numpy engine takes: beyond them its (N, D) and (K, N) temporaries
-# cost more than torch's fused kernels save (bench/loss.py: at (4096, 128, 10) numpy took twice
-# torch's time, at (1024, 128, 10) and (16384, 2, 10) 0.5-0.8 of it).
+ENGINE_DTYPES = (torch.float32, torch.float64)
+# Largest N * D and N * K that lsoftmax.engine takes as numpy arrays; larger CPU problems run it on
+# tensors. Measured for CosFace, one thread, engine time / CE: numpy 0.62 vs torch 1.27 at
+# (1024, 2, 10), 0.46 vs 0.49 at (65536, 2, 10), 1.50 vs 1.54 at (1024, 128, 10), 0.78 vs 0.78 at
+# (4096, 32, 10), 1.34 vs 1.50 at (256, 16, 1000), 1.40 vs 1.27 at (1024, 64, 1000).
 NUMPY_MAX_ROWS_BY_FEATURES = 2**17
 NUMPY_MAX_ROWS_BY_CLASSES = 2**18
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)  # not a subclass that overrides operations
@@ -268,11 +269,12 @@ def lsoftmax_logits(x, weight, target, m, lam=0.0):
 def margin_cross_entropy(x, weight, target, margin, lam=0.0, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"):
     """F.cross_entropy(margin_logits(x, weight, target, margin, lam, ignore_index), target,
     ignore_index=ignore_index, reduction=reduction) in one step: the same loss and gradients,
-    at a fraction of the fixed cost on small CPU problems.
+    at a fraction of the fixed cost.
 
     On the CPU (float32 or float64, outside torch.compile and torch.func transforms) the loss
-    and its gradient run in numpy (lsoftmax.numpy_engine): one autograd node instead of three,
-    and numpy's cheap operations on a few thousand numbers. Elsewhere it is exactly the
+    and its gradient run in lsoftmax.engine as one autograd node: on numpy arrays for small
+    problems (numpy's operations on a few thousand numbers cost a fraction of torch's), on
+    tensors for larger ones. Elsewhere (CUDA, other dtypes, tracing) it is exactly the
     composition above. reduction: "mean" (over the rows whose target is not ignore_index),
     "sum" or "none" (one loss per row, 0 where ignored).
     """
@@ -283,29 +285,35 @@ def margin_cross_entropy(x, weight, target, margin, lam=0.0, ignore_index: int =
     return _margin_cross_entropy(x, weight, target, margin, lam, ignore_index, reduction)
 
 
-def _numpy_engine_fits(x, weight) -> bool:
-    """Whether the numpy engine takes x and weight: small plain CPU tensors of a numpy dtype,
-    not being traced (torch.compile) or transformed (torch.func)."""
+def _engine_kind(x, weight) -> str | None:
+    """What lsoftmax.engine runs on for x and weight: "numpy" (small problems), "torch", or None
+    (the composition): plain CPU tensors of float32 or float64, not traced (torch.compile) or
+    transformed (torch.func)."""
     if torch.compiler.is_compiling() or torch._C._are_functorch_transforms_active():
-        return False
-    rows, features = x.shape
-    return (
+        return None
+    if not (
         type(x) in _PLAIN_TENSORS
         and type(weight) in _PLAIN_TENSORS
         and x.device.type == "cpu"
-        and x.dtype in NUMPY_DTYPES
-        and rows * features <= NUMPY_MAX_ROWS_BY_FEATURES
-        and rows * weight.shape[0] <= NUMPY_MAX_ROWS_BY_CLASSES
-    )
+        and x.dtype in ENGINE_DTYPES
+    ):
+        return None
+    rows, features = x.shape
+    small = rows * features <= NUMPY_MAX_ROWS_BY_FEATURES and rows * weight.shape[0] <= NUMPY_MAX_ROWS_BY_CLASSES
+    return "numpy" if small else "torch"
 
 
 def _margin_cross_entropy(x, weight, target, margin: Margin, lam, ignore_index: int, reduction: str):
     """margin_cross_entropy after the argument checks; lam may be a 0-dim tensor (MarginLinear's)."""
-    if _numpy_engine_fits(x, weight):
+    kind = _engine_kind(x, weight)
+    if kind is not None:
         # a training step's loss is differentiated once, by the upstream gradient of a scalar:
-        # its gradient is then worked out with the forward (see _NumpyMarginCrossEntropy)
+        # its gradient is then worked out with the forward (see _FusedMarginCrossEntropy)
         eager = reduction != "none" and torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
-        return _NumpyMarginCrossEntropy.apply(x, weight, target, margin, float(lam), ignore_index, reduction, eager)
+        in_numpy = kind == "numpy"
+        return _FusedMarginCrossEntropy.apply(
+            x, weight, target, margin, float(lam), ignore_index, reduction, eager, in_numpy
+        )
     logits = _margin_logits(x, weight, target, margin, lam, ignore_index)
     return F.cross_entropy(logits, target, ignore_index=ignore_index, reduction=reduction)
 
@@ -315,8 +323,13 @@ def _torch_norms(x, weight):
         return torch.linalg.vector_norm(x, dim=1, keepdim=True), torch.linalg.vector_norm(weight, dim=1, keepdim=True)
 
 
-class _NumpyMarginCrossEntropy(torch.autograd.Function):
-    """The margin cross-entropy of one head by lsoftmax.numpy_engine (G = 1).
+def _as_tensor(array):
+    return array if isinstance(array, torch.Tensor) else torch.from_numpy(array)
+
+
+class _FusedMarginCrossEntropy(torch.autograd.Function):
+    """The margin cross-entropy of one head by lsoftmax.engine (G = 1), on numpy arrays
+    (in_numpy) or on detached tensors.
 
     eager: the loss is a scalar ("mean" or "sum") that autograd will differentiate, so the
     forward also works out the gradient of that scalar, and the backward only multiplies it
@@ -328,37 +341,42 @@ class _NumpyMarginCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, target, margin, lam, ignore_index, reduction, eager):
+    def forward(ctx, x, weight, target, margin, lam, ignore_index, reduction, eager, in_numpy):
         labels, keep, count = target.numpy(), None, weight.shape[0]
         unsigned = labels.view(_UNSIGNED[labels.dtype])  # a negative label becomes huge: one comparison
         if 0 <= ignore_index < count or np.count_nonzero(unsigned >= count):
             _check_values(x, weight, target, *_torch_norms(x, weight), ignore_index)  # raises for a bad label
             keep = labels != ignore_index
             labels = np.where(keep, labels, 0)
+        kept = labels.size if keep is None else int(np.count_nonzero(keep))
+        if in_numpy:
+            arrays = x.detach().numpy(), weight.detach().numpy(), labels
+        else:  # torch's take and put want int64 indices; the mask in x's dtype keeps float64 row weights exact
+            arrays = x.detach(), weight.detach(), torch.from_numpy(labels).long()
+            keep = None if keep is None else torch.from_numpy(keep).to(x.dtype)
         with np.errstate(all="ignore"):  # a NaN or infinity is reported below, as a ValueError
-            losses, state = numpy_engine.forward(x.detach().numpy(), weight.detach().numpy(), labels, (margin,), lam)
+            losses, state = engine.forward(*arrays, (margin,), lam)
             if keep is not None:
                 losses = losses * keep
-            total = np.add.reduce(losses)
-            if not np.isfinite(total):  # NaN or infinity in x or weight (or an overflow, which the check lets pass)
+            total = np.add.reduce(losses) if in_numpy else losses.sum()
+            if not math.isfinite(total):  # NaN or infinity in x or weight (or an overflow, which the check lets pass)
                 _check_values(x, weight, target, *_torch_norms(x, weight), ignore_index)
-            kept = labels.size if keep is None else int(np.count_nonzero(keep))
             ctx.state, ctx.keep, ctx.reduction, ctx.grads = state, keep, reduction, None
             if reduction == "none":
-                return torch.from_numpy(losses)
+                return _as_tensor(losses)
             per_row = 1.0
             if reduction == "mean":
-                total, per_row = (total / kept, 1.0 / kept) if kept else (np.nan, 0.0)
+                total, per_row = (total / kept, 1.0 / kept) if kept else (total * math.nan, 0.0)
             ctx.row_weights = per_row if keep is None else per_row * keep  # d total / d losses
             if eager:
-                ctx.grads = numpy_engine.backward(state, ctx.row_weights)
-        return torch.from_numpy(np.asarray(total, dtype=losses.dtype))
+                ctx.grads = engine.backward(state, ctx.row_weights)
+        return torch.from_numpy(np.asarray(total, dtype=losses.dtype)) if in_numpy else total
 
     @staticmethod
     def backward(ctx, grad_loss):
-        if torch.is_grad_enabled():  # create_graph=True: the numpy gradient has no graph to differentiate
+        if torch.is_grad_enabled():  # create_graph=True: the engine's gradient has no graph to differentiate
             raise RuntimeError(
-                "margin_cross_entropy's numpy engine (small CPU problems) is differentiable once; for higher "
+                "margin_cross_entropy's fused engine (CPU problems) is differentiable once; for higher "
                 "derivatives use F.cross_entropy(margin_logits(...), target)"
             )
         if ctx.grads is not None:  # once only: autograd may keep these arrays as x.grad and add to them
@@ -368,9 +386,10 @@ class _NumpyMarginCrossEntropy(torch.autograd.Function):
                 grad_x, grad_weight = grad_x * scale, grad_weight * scale
         else:
             if ctx.reduction == "none":
-                row_weights = grad_loss.numpy() if ctx.keep is None else grad_loss.numpy() * ctx.keep
+                upstream = grad_loss if isinstance(ctx.state.x, torch.Tensor) else grad_loss.numpy()
+                row_weights = upstream if ctx.keep is None else upstream * ctx.keep
             else:  # a scalar loss's second backward (retain_graph=True)
                 row_weights = float(grad_loss) * ctx.row_weights
             with np.errstate(all="ignore"):
-                grad_x, grad_weight = numpy_engine.backward(ctx.state, row_weights)
-        return torch.from_numpy(grad_x), torch.from_numpy(grad_weight), None, None, None, None, None, None
+                grad_x, grad_weight = engine.backward(ctx.state, row_weights)
+        return _as_tensor(grad_x), _as_tensor(grad_weight), None, None, None, None, None, None, None

@@ -1,6 +1,7 @@
-"""lsoftmax.margin_cross_entropy and MarginLinear.loss: the fused loss (numpy engine on small CPU
-problems) against the torch composition F.cross_entropy(margin_logits(...)), against
-pytorch-metric-learning, by finite differences, and on the inputs that break losses."""
+"""lsoftmax.margin_cross_entropy and MarginLinear.loss: the fused loss (lsoftmax.engine on numpy
+arrays for small CPU problems, on tensors beyond) against the torch composition
+F.cross_entropy(margin_logits(...)), against pytorch-metric-learning, by finite differences, and on
+the inputs that break losses."""
 
 import math
 
@@ -9,14 +10,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lsoftmax import LambdaSchedule, MarginLinear, margin_cross_entropy, margin_logits, numpy_engine
+from lsoftmax import LambdaSchedule, MarginLinear, engine, functional, margin_cross_entropy, margin_logits
 from lsoftmax.functional import NUMPY_MAX_ROWS_BY_FEATURES
 from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, SphereFace
 from tests.lsoftmax.test_margins import IDS, MEMBERS, PML_MEMBERS, pml_loss, random_problem
 
 
 def composed(x, weight, target, member, lam=0.0, ignore_index=-100, reduction="mean"):
-    """The reference: three torch autograd steps, never the numpy engine."""
+    """The reference: three torch autograd steps, never the engine."""
     logits = margin_logits(x, weight, target, member, lam, ignore_index=ignore_index)
     return F.cross_entropy(logits, target, ignore_index=ignore_index, reduction=reduction)
 
@@ -36,23 +37,35 @@ def assert_same(got, expected, atol):
         torch.testing.assert_close(ours, reference, rtol=0, atol=atol, equal_nan=True)
 
 
-def uses_numpy_engine(loss) -> bool:
-    return type(loss.grad_fn).__name__.startswith("_NumpyMarginCrossEntropy")
+def engine_kind(loss) -> str | None:
+    """What lsoftmax.engine ran on for this loss: "numpy" or "torch"; None for the composition."""
+    if not type(loss.grad_fn).__name__.startswith("_FusedMarginCrossEntropy"):
+        return None
+    return "torch" if isinstance(loss.grad_fn.state.x, torch.Tensor) else "numpy"
+
+
+@pytest.fixture(params=["numpy", "torch"])
+def kind(request, monkeypatch):
+    """The engine's arrays for the test's problems: small ones take numpy; with no problem small
+    enough for numpy, the same problems run on tensors."""
+    if request.param == "torch":
+        monkeypatch.setattr(functional, "NUMPY_MAX_ROWS_BY_FEATURES", -1)
+    return request.param
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("lam", [0.0, 2.5])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_matches_the_torch_composition_in_float64(member, lam, reduction):
+def test_matches_the_torch_composition_in_float64(member, lam, reduction, kind):
     x, weight, target = random_problem(n=50, d=6, k=7, seed=3)
     fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, lam, reduction=reduction)
     reference = losses_and_grads(composed, x, weight, target, member, lam, reduction=reduction)
     assert_same(fused, reference, atol=1e-10)
-    assert uses_numpy_engine(margin_cross_entropy(x, weight, target, member, lam))
+    assert engine_kind(margin_cross_entropy(x, weight, target, member, lam)) == kind
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
-def test_rows_near_their_class_vectors_match_the_composition(member):
+def test_rows_near_their_class_vectors_match_the_composition(member, kind):
     """A trained model's rows: every target angle small, so no row lies past ArcFace's or the
     combined margin's branch point (their numpy shortcut)."""
     x, weight, target = random_problem(n=40, d=6, k=5, seed=7)
@@ -68,18 +81,18 @@ def test_rows_near_their_class_vectors_match_the_composition(member):
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_an_empty_batch_is_what_cross_entropy_gives(member, reduction):
+def test_an_empty_batch_is_what_cross_entropy_gives(member, reduction, kind):
     x, weight, target = random_problem(n=0, d=3, k=4)
     fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, reduction=reduction)
     reference = losses_and_grads(composed, x, weight, target, member, reduction=reduction)
     assert_same(fused, reference, atol=0)
-    assert uses_numpy_engine(margin_cross_entropy(x, weight, target, member))
+    assert engine_kind(margin_cross_entropy(x, weight, target, member)) == kind
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("ignore_index", [-100, -1, 255, 0])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_ignored_rows_match_the_composition(member, ignore_index, reduction):
+def test_ignored_rows_match_the_composition(member, ignore_index, reduction, kind):
     """-100 (torch's default), -1, 255 (segmentation's), and 0: a real class that is ignored."""
     x, weight, target = random_problem(n=30, d=4, k=5, seed=7)
     target[::4] = ignore_index
@@ -91,7 +104,7 @@ def test_ignored_rows_match_the_composition(member, ignore_index, reduction):
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_every_row_ignored_is_what_cross_entropy_gives(reduction):
+def test_every_row_ignored_is_what_cross_entropy_gives(reduction, kind):
     x, weight, target = random_problem(n=6, d=3, k=4, seed=1)
     target[:] = -100
     fused = losses_and_grads(margin_cross_entropy, x, weight, target, CosFace(m=0.35, s=30.0), reduction=reduction)
@@ -102,7 +115,7 @@ def test_every_row_ignored_is_what_cross_entropy_gives(reduction):
 
 @pytest.mark.parametrize("member", PML_MEMBERS, ids=lambda member: member.describe())
 @pytest.mark.parametrize("d", [2, 3, 8, 64])
-def test_matches_pytorch_metric_learning(member, d):
+def test_matches_pytorch_metric_learning(member, d, kind):
     """The fused loss is checked against independent code too, not only against the composition."""
     x, weight, target = random_problem(n=64, d=d, k=9, seed=10 + d)
     reference = pml_loss(member, 9, d).to(torch.float64)
@@ -116,7 +129,7 @@ def test_matches_pytorch_metric_learning(member, d):
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("lam", [0.0, 3.0])
-def test_gradcheck(member, lam):
+def test_gradcheck(member, lam, kind):
     x, weight, target = random_problem(n=12, d=3, k=4, seed=5)
     target[3] = -100
     assert torch.autograd.gradcheck(lambda a, b: margin_cross_entropy(a, b, target, member, lam), (x, weight))
@@ -126,7 +139,7 @@ def test_gradcheck(member, lam):
 
 
 @pytest.mark.parametrize("member", [LSoftmax(m=3), ArcFace(m=0.5, s=16.0)], ids=lambda member: member.describe())
-def test_the_gradient_worked_out_with_the_forward_is_scaled_and_survives_a_retained_graph(member):
+def test_the_gradient_worked_out_with_the_forward_is_scaled_and_survives_a_retained_graph(member, kind):
     x, weight, target = random_problem(seed=12)
     loss = margin_cross_entropy(x, weight, target, member)
     for _ in range(3):  # the first backward may hand the forward's arrays to x.grad, which then grows
@@ -138,7 +151,7 @@ def test_the_gradient_worked_out_with_the_forward_is_scaled_and_survives_a_retai
 
 
 @pytest.mark.parametrize(("dtype", "scale"), [(torch.float32, 64.0), (torch.float64, 400.0)])
-def test_logits_far_below_the_top_give_the_composition(dtype, scale):
+def test_logits_far_below_the_top_give_the_composition(dtype, scale, kind):
     # logits up to 2 s apart: past the engine's exponent floor (-64 in float32, -600 in float64)
     x, weight, target = random_problem(n=256, d=2, k=10, seed=15)
     member = CosFace(m=0.35, s=scale)  # CosFace: no float32 sine near theta = 0 to blur the check
@@ -150,17 +163,17 @@ def test_logits_far_below_the_top_give_the_composition(dtype, scale):
         torch.testing.assert_close(ours.double(), exact, rtol=1e-4 if dtype == torch.float32 else 0, atol=atol * scale)
 
 
-def test_a_second_derivative_is_refused_by_name():
+def test_a_second_derivative_is_refused_by_name(kind):
     x, weight, target = random_problem(seed=13)
     loss = margin_cross_entropy(x, weight, target, CosFace(m=0.35, s=30.0))
     with pytest.raises(RuntimeError, match="differentiable once"):
         torch.autograd.grad(loss, x, create_graph=True)
 
 
-def test_the_gradient_is_worked_out_only_for_a_scalar_loss_that_will_be_differentiated(monkeypatch):
+def test_the_gradient_is_worked_out_only_for_a_scalar_loss_that_will_be_differentiated(monkeypatch, kind):
     calls = []
-    engine_backward = numpy_engine.backward
-    monkeypatch.setattr(numpy_engine, "backward", lambda *args: calls.append(1) or engine_backward(*args))
+    engine_backward = engine.backward
+    monkeypatch.setattr(engine, "backward", lambda *args: calls.append(1) or engine_backward(*args))
     x, weight, target = random_problem(seed=14)
     member = SphereFace(m=2)
     with torch.no_grad():  # a validation pass: no gradient work
@@ -181,7 +194,7 @@ def test_the_gradient_is_worked_out_only_for_a_scalar_loss_that_will_be_differen
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
-def test_zero_parallel_and_antiparallel_features_stay_finite(dtype, member):
+def test_zero_parallel_and_antiparallel_features_stay_finite(dtype, member, kind):
     generator = torch.Generator().manual_seed(2)
     weight = torch.randn(5, 8, generator=generator, dtype=dtype)
     target = torch.arange(15) % 5
@@ -200,7 +213,7 @@ def test_zero_parallel_and_antiparallel_features_stay_finite(dtype, member):
     assert_same(fused, reference, atol=(member.scale or 10.0) * (math.sqrt(eps) if kinked else 2e3 * eps))
 
 
-def test_float32_gives_float32_and_agrees_with_float64():
+def test_float32_gives_float32_and_agrees_with_float64(kind):
     x, weight, target = random_problem(n=40, d=5, k=7, seed=9)
     member = ArcFace(m=0.5, s=64.0)
     single = losses_and_grads(margin_cross_entropy, x.float(), weight.float(), target, member)
@@ -210,7 +223,7 @@ def test_float32_gives_float32_and_agrees_with_float64():
         torch.testing.assert_close(ours.double(), reference, rtol=1e-4, atol=1e-4)
 
 
-def test_int32_targets_give_the_int64_result():
+def test_int32_targets_give_the_int64_result(kind):
     x, weight, target = random_problem(seed=4)
     member = SphereFace(m=3)
     assert_same(
@@ -229,7 +242,7 @@ def test_int32_targets_give_the_int64_result():
         (lambda x, w, t: t.__setitem__(3, -2), r"target must lie in \[0, 6\] or equal ignore_index = -100, got \[-2\]"),
     ],
 )
-def test_bad_values_are_named(change, message):
+def test_bad_values_are_named(change, message, kind):
     x, weight, target = random_problem(requires_grad=False)
     change(x, weight, target)
     with pytest.raises(ValueError, match=message):
@@ -248,14 +261,14 @@ def test_bad_arguments_are_named():
         margin_cross_entropy(x, weight[:, :3], target, LSoftmax(m=2))
 
 
-def test_large_problems_take_the_torch_path_with_the_same_result():
+def test_large_problems_run_the_engine_on_tensors_with_the_same_result():
     rows = NUMPY_MAX_ROWS_BY_FEATURES // 16 + 1
     x, weight, target = random_problem(n=rows, d=16, k=5, seed=6)
     member = CosFace(m=0.35, s=30.0)
-    loss = margin_cross_entropy(x, weight, target, member)
-    assert not uses_numpy_engine(loss)
-    assert uses_numpy_engine(margin_cross_entropy(x[:-1], weight, target[:-1], member))
-    torch.testing.assert_close(loss, composed(x, weight, target, member), rtol=0, atol=0)
+    assert engine_kind(margin_cross_entropy(x, weight, target, member)) == "torch"
+    assert engine_kind(margin_cross_entropy(x[:-1], weight, target[:-1], member)) == "numpy"
+    fused = losses_and_grads(margin_cross_entropy, x, weight, target, member)
+    assert_same(fused, losses_and_grads(composed, x, weight, target, member), atol=1e-12)
 
 
 def test_torch_compile_traces_the_torch_path_without_graph_breaks():
@@ -266,33 +279,52 @@ def test_torch_compile_traces_the_torch_path_without_graph_breaks():
     compiled = torch.compile(lambda a, b: head.loss(a, b), fullgraph=True, backend="eager")
     x, target = torch.randn(20, 6), torch.randint(4, (20,))
     loss = compiled(x, target)
-    assert not uses_numpy_engine(loss)
+    assert engine_kind(loss) is None
     torch.testing.assert_close(loss, head.loss(x, target))
 
 
+def as_kind(kind: str, *arrays):
+    return arrays if kind == "numpy" else tuple(torch.from_numpy(np.ascontiguousarray(array)) for array in arrays)
+
+
+def as_numpy(*arrays):
+    return tuple(array.numpy() if isinstance(array, torch.Tensor) else array for array in arrays)
+
+
+@pytest.mark.parametrize("array_kind", ["numpy", "torch"])
 @pytest.mark.parametrize(("dtype", "atol"), [(np.float64, 1e-12), (np.float32, 2e-5)])
-def test_a_stack_of_heads_is_each_head_alone(dtype, atol):
+def test_a_stack_of_heads_is_each_head_alone(dtype, atol, array_kind):
     """The engine's (G, N, D) stacks, with members of different scale and slope, against G single
     heads, in the heads' own dtype: a float64 scale column once turned a float32 ArcFace stack's
     cos(theta) float64 while its dot stayed float32, and near theta = 0 the two terms of the
-    gradient that cancel stopped cancelling (errors 10^4 times the gradient, in the lab's trainer)."""
+    gradient that cancel stopped cancelling (errors 10^4 times the gradient, in the lab's trainer).
+    On tensors as on numpy arrays, and the two kinds agree."""
     rng = np.random.default_rng(0)
     members = (CosFace(m=0.35, s=30.0), ArcFace(m=0.5, s=64.0), CosFace(m=0.1, s=8.0))
     x, weight = rng.normal(size=(3, 20, 4)).astype(dtype), rng.normal(size=(3, 6, 4)).astype(dtype)
     target = rng.integers(6, size=20)
     x[:, :4] = weight[:, target[:4]] * dtype(1.0 + 1e-4)  # features almost parallel to their class vector
     row_weights = rng.uniform(size=(3, 20)).astype(dtype)
-    losses, state = numpy_engine.forward(x, weight, target, members, lam=1.5)
-    grad_x, grad_w = numpy_engine.backward(state, row_weights)
+    numpy_results = stack_step(x, weight, target, members, row_weights)
+    losses, grad_x, grad_w = as_numpy(*stack_step(*as_kind(array_kind, x, weight, target), members, row_weights))
     assert losses.dtype == grad_x.dtype == grad_w.dtype == dtype
+    for ours, reference in zip((losses, grad_x, grad_w), numpy_results, strict=True):
+        np.testing.assert_allclose(ours, reference, rtol=0, atol=atol * np.abs(reference).max())
     for g, member in enumerate(members):
-        alone, alone_state = numpy_engine.forward(x[g], weight[g], target, (member,), lam=1.5)
-        alone_x, alone_w = numpy_engine.backward(alone_state, row_weights[g])
+        alone = as_kind(array_kind, x[g], weight[g], target)
+        alone, alone_x, alone_w = as_numpy(*stack_step(*alone, (member,), row_weights[g]))
         scale = np.abs(alone_x).max() + np.abs(alone_w).max()
         np.testing.assert_allclose(losses[g], alone, rtol=0, atol=atol * abs(alone).max())
         np.testing.assert_allclose(grad_x[g], alone_x, rtol=0, atol=atol * scale)
         np.testing.assert_allclose(grad_w[g], alone_w, rtol=0, atol=atol * scale)
-    assert numpy_engine.groups((LSoftmax(m=2), members[0], SphereFace(m=2), members[1])) == [[0], [1, 3], [2]]
+    assert engine.groups((LSoftmax(m=2), members[0], SphereFace(m=2), members[1])) == [[0], [1, 3], [2]]
+
+
+def stack_step(x, weight, target, members, row_weights):
+    """Losses and gradients of lsoftmax.engine (lam = 1.5), row_weights as x's kind of array."""
+    (row_weights,) = as_kind("torch" if isinstance(x, torch.Tensor) else "numpy", row_weights)
+    losses, state = engine.forward(x, weight, target, members, lam=1.5)
+    return (losses, *engine.backward(state, row_weights))
 
 
 @pytest.mark.parametrize("member", [LSoftmax(m=3), CosFace(m=0.35, s=30.0)], ids=lambda member: member.describe())
@@ -307,6 +339,6 @@ def test_margin_linear_loss_is_cross_entropy_of_its_logits(member):
         expected = F.cross_entropy(head(x, target), target, ignore_index=3)
         (expected_w,) = torch.autograd.grad(expected, head.weight)
         assert_same((loss, grad_w), (expected, expected_w), atol=1e-10)
-        assert uses_numpy_engine(loss) == training
+        assert engine_kind(loss) == ("numpy" if training else None)
     with pytest.raises(ValueError, match=r"x must have shape \(N, 5\)"):
         head.train().loss(x[:, :4], target)
