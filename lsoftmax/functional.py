@@ -310,10 +310,8 @@ def _margin_cross_entropy(x, weight, target, margin: Margin, lam, ignore_index: 
         # a training step's loss is differentiated once, by the upstream gradient of a scalar:
         # its gradient is then worked out with the forward (see _FusedMarginCrossEntropy)
         eager = reduction != "none" and torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
-        in_numpy = kind == "numpy"
-        return _FusedMarginCrossEntropy.apply(
-            x, weight, target, margin, float(lam), ignore_index, reduction, eager, in_numpy
-        )
+        options = (margin, float(lam), ignore_index, reduction, eager, kind == "numpy")
+        return _FusedMarginCrossEntropy.apply(x, weight, target, options)
     logits = _margin_logits(x, weight, target, margin, lam, ignore_index)
     return F.cross_entropy(logits, target, ignore_index=ignore_index, reduction=reduction)
 
@@ -341,7 +339,9 @@ class _FusedMarginCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, target, margin, lam, ignore_index, reduction, eager, in_numpy):
+    def forward(ctx, x, weight, target, options):
+        # the other arguments in one tuple: autograd looks at each argument of apply (1.7 us for six)
+        margin, lam, ignore_index, reduction, eager, in_numpy = options
         labels, keep, count = target.numpy(), None, weight.shape[0]
         unsigned = labels.view(_UNSIGNED[labels.dtype])  # a negative label becomes huge: one comparison
         if 0 <= ignore_index < count or np.count_nonzero(unsigned >= count):
@@ -392,4 +392,4 @@ class _FusedMarginCrossEntropy(torch.autograd.Function):
                 row_weights = float(grad_loss) * ctx.row_weights
             with np.errstate(all="ignore"):
                 grad_x, grad_weight = engine.backward(ctx.state, row_weights)
-        return _as_tensor(grad_x), _as_tensor(grad_weight), None, None, None, None, None, None, None
+        return _as_tensor(grad_x), _as_tensor(grad_weight), None, None
