@@ -128,7 +128,7 @@ class _NumpyOps:
 
 
 class _TorchOps:
-    """The same steps on torch tensors (any device; torch itself is never imported here)."""
+    """The same steps on torch tensors (torch itself is never imported here)."""
 
     @staticmethod
     def row_dots(a, b):
@@ -173,16 +173,11 @@ class _TorchOps:
 
     @staticmethod
     def floored_exp(shifted):
-        return shifted.clamp_min_(_TorchOps.tiny_or_floor(_EXP_FLOOR, shifted.dtype)).exp_()
+        return shifted.clamp_min_(_EXP_FLOOR[_numpy_dtype(shifted.dtype)]).exp_()
 
     @staticmethod
     def tiny(dtype) -> float:
-        return _TorchOps.tiny_or_floor(_TINY, dtype)
-
-    @staticmethod
-    def tiny_or_floor(table: dict, dtype) -> float:
-        """table's value for the numpy dtype of the torch dtype's name."""
-        return table[np.dtype(str(dtype).removeprefix("torch."))]
+        return _TINY[_numpy_dtype(dtype)]
 
     @staticmethod
     def column(values, like):
@@ -203,6 +198,11 @@ class _TorchOps:
     @staticmethod
     def stack(arrays):
         return _namespace(arrays[0]).stack(arrays)
+
+
+def _numpy_dtype(torch_dtype) -> np.dtype:
+    """numpy's dtype of the same name (torch.float32 -> float32): the tables above are numpy's."""
+    return np.dtype(str(torch_dtype).removeprefix("torch."))
 
 
 def _ops(array):
