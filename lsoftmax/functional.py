@@ -28,11 +28,12 @@ IGNORE_INDEX = -100  # as torch.nn.functional.cross_entropy
 REDUCTIONS = ("mean", "sum", "none")  # as torch.nn.functional.cross_entropy
 ENGINE_DTYPES = (torch.float32, torch.float64)
 # Largest N * D and N * K that lsoftmax.engine takes as numpy arrays; larger CPU problems run it on
-# tensors. Measured for CosFace, one thread, engine time / CE: numpy 0.62 vs torch 1.27 at
-# (1024, 2, 10), 0.46 vs 0.49 at (65536, 2, 10), 1.50 vs 1.54 at (1024, 128, 10), 0.78 vs 0.78 at
-# (4096, 32, 10), 1.34 vs 1.50 at (256, 16, 1000), 1.40 vs 1.27 at (1024, 64, 1000).
+# tensors (whose elementwise steps can also use torch's threads). bench/engine_kinds.py, CosFace and
+# L-Softmax, one thread, two runs, engine time / CE on numpy vs tensors: 0.26-0.36 vs 0.44-0.53 at
+# (16384, 2, 10), 0.33-0.43 vs 0.36-0.50 at (65536, 2, 10), 1.42-1.52 vs 1.54-1.77 at (1024, 128, 10),
+# 1.30-1.45 vs 1.10-1.17 at (4096, 128, 10); near the limits the two are within 10 % of each other.
 NUMPY_MAX_ROWS_BY_FEATURES = 2**17
-NUMPY_MAX_ROWS_BY_CLASSES = 2**18
+NUMPY_MAX_ROWS_BY_CLASSES = 2**20
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)  # not a subclass that overrides operations
 _UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.int32): np.dtype(np.uint32)}
 
