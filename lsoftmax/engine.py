@@ -2,8 +2,9 @@
 and the gradient written out (reference section 1, with t for psi, then the projections of
 the normalisations, as in lsoftmax.functional._MarginLogits).
 
-One code for two kinds of arrays (the few calls that differ are the helpers below; torch is
-never imported, tensors are recognised by duck typing as in lsoftmax.margins):
+One code for two kinds of arrays (the few steps spelled differently are the two op classes
+below; torch is never imported here, a tensor is told by its type's module, as in
+lsoftmax.margins):
 - numpy, for small CPU problems: a numpy operation on a few thousand numbers costs about a
   microsecond and a torch one three to five, and this loss is some sixty operations. The
   lab's trainer runs its stacked models here too.

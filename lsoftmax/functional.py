@@ -15,6 +15,7 @@ measures the cost).
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 import torch
@@ -31,11 +32,12 @@ ENGINE_DTYPES = (torch.float32, torch.float64)
 # tensors (whose elementwise steps can also use torch's threads). bench/engine_kinds.py, CosFace and
 # L-Softmax, one thread, two runs, engine time / CE on numpy vs tensors: 0.26-0.36 vs 0.44-0.53 at
 # (16384, 2, 10), 0.33-0.43 vs 0.36-0.50 at (65536, 2, 10), 1.42-1.52 vs 1.54-1.77 at (1024, 128, 10),
-# 1.30-1.45 vs 1.10-1.17 at (4096, 128, 10); near the limits the two are within 10 % of each other.
+# 1.30-1.45 vs 1.10-1.17 at (4096, 128, 10); where the limits pick the slower kind, it is within 12 %.
 NUMPY_MAX_ROWS_BY_FEATURES = 2**17
 NUMPY_MAX_ROWS_BY_CLASSES = 2**20
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)  # not a subclass that overrides operations
 _UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.int32): np.dtype(np.uint32)}
+_NUMPY_FLOATS = {torch.float32: np.float32, torch.float64: np.float64}  # ENGINE_DTYPES in numpy
 
 
 def _check_inputs(x, weight, target, lam) -> float:
@@ -51,13 +53,24 @@ def _check_inputs(x, weight, target, lam) -> float:
     if target.dim() != 1 or target.shape[0] != x.shape[0]:
         raise ValueError(f"target must have shape (N,) with N = {x.shape[0]}, got shape {tuple(target.shape)}")
     if target.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"target must be an integer tensor (int64), got dtype {target.dtype}")
+        raise ValueError(f"target must be an integer tensor (int64 or int32), got dtype {target.dtype}")
     if not x.is_floating_point() or weight.dtype != x.dtype:
         raise ValueError(f"x and weight must share a floating dtype, got {x.dtype} and {weight.dtype}")
     if not x.device == weight.device == target.device:
         devices = f"{x.device}, {weight.device}, {target.device}"
         raise ValueError(f"x, weight and target must be on one device, got {devices}")
     return check_lambda(lam)
+
+
+def check_ignore_index(value) -> int:
+    """ignore_index as a Python int (numpy and torch integer scalars accepted), else ValueError:
+    F.cross_entropy takes only an int, and a float or a tensor here once counted rows wrongly."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"ignore_index must be an integer, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise ValueError(f"ignore_index must be an integer, got {value!r}") from None
 
 
 def check_lambda(lam) -> float:
@@ -231,7 +244,7 @@ def margin_logits(x, weight, target, margin, lam=0.0, ignore_index: int = IGNORE
     Rows whose target equals ignore_index keep plain logits (pass the same ignore_index to
     F.cross_entropy, whose default it is).
     """
-    margin = as_margin(margin)
+    margin, ignore_index = as_margin(margin), check_ignore_index(ignore_index)
     return _margin_logits(x, weight, target, margin, _check_inputs(x, weight, target, lam), ignore_index)
 
 
@@ -272,14 +285,15 @@ def margin_cross_entropy(x, weight, target, margin, lam=0.0, ignore_index: int =
     ignore_index=ignore_index, reduction=reduction) in one step: the same loss and gradients,
     at a fraction of the fixed cost.
 
-    On the CPU (float32 or float64, outside torch.compile and torch.func transforms) the loss
-    and its gradient run in lsoftmax.engine as one autograd node: on numpy arrays for small
-    problems (numpy's operations on a few thousand numbers cost a fraction of torch's), on
-    tensors for larger ones. Elsewhere (CUDA, other dtypes, tracing) it is exactly the
-    composition above. reduction: "mean" (over the rows whose target is not ignore_index),
-    "sum" or "none" (one loss per row, 0 where ignored).
+    On the CPU (float32 or float64, outside torch.compile) the loss and its gradient run in
+    lsoftmax.engine as one autograd node: on numpy arrays for small problems (numpy's
+    operations on a few thousand numbers cost a fraction of torch's), on tensors for larger
+    ones. Elsewhere (CUDA, other dtypes, torch.compile) it is exactly the composition above.
+    Neither supports torch.func transforms (grad, vmap, jacrev) or batched gradients.
+    reduction: "mean" (over the rows whose target is not ignore_index), "sum" or "none" (one
+    loss per row, 0 where ignored).
     """
-    margin = as_margin(margin)
+    margin, ignore_index = as_margin(margin), check_ignore_index(ignore_index)
     lam = _check_inputs(x, weight, target, lam)
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
@@ -314,7 +328,7 @@ def _margin_cross_entropy(x, weight, target, margin: Margin, lam, ignore_index: 
         options = (margin, float(lam), ignore_index, reduction, eager, kind == "numpy")
         return _FusedMarginCrossEntropy.apply(x, weight, target, options)
     logits = _margin_logits(x, weight, target, margin, lam, ignore_index)
-    return F.cross_entropy(logits, target, ignore_index=ignore_index, reduction=reduction)
+    return F.cross_entropy(logits, target.long(), ignore_index=ignore_index, reduction=reduction)  # int32 too
 
 
 def _torch_norms(x, weight):
@@ -332,11 +346,16 @@ class _FusedMarginCrossEntropy(torch.autograd.Function):
 
     eager: the loss is a scalar ("mean" or "sum") that autograd will differentiate, so the
     forward also works out the gradient of that scalar, and the backward only multiplies it
-    by the upstream gradient (usually 1: then nothing is done); a second backward of a
-    retained graph works it out again from the kept state. One pass over the engine's arrays
-    while they are in the cache: at (256, 2, 10) this saves 8-20 us of a 150 us step
+    by the upstream gradient (usually 1: then nothing is done). One pass over the engine's
+    arrays while they are in the cache: at (256, 2, 10) this saves 8-20 us of a 150 us step
     (bench/loss.py). Otherwise (reduction "none", whose upstream gradient is a vector, or a
     forward that will not be differentiated) the backward works it out from the state.
+
+    x and weight are saved for backward as autograd saves tensors: an in-place change to
+    either before the backward raises autograd's own error, and a retained graph keeps them
+    for its next backward, which runs the engine's forward again. The engine's state itself
+    is dropped by the first backward, so a loss kept after it (a list of losses) holds no
+    activations.
     """
 
     @staticmethod
@@ -350,19 +369,23 @@ class _FusedMarginCrossEntropy(torch.autograd.Function):
             keep = labels != ignore_index
             labels = np.where(keep, labels, 0)
         kept = labels.size if keep is None else int(np.count_nonzero(keep))
-        if in_numpy:
-            arrays = x.detach().numpy(), weight.detach().numpy(), labels
-        else:  # torch's take and put want int64 indices; the mask in x's dtype keeps float64 row weights exact
-            arrays = x.detach(), weight.detach(), torch.from_numpy(labels).long()
-            keep = None if keep is None else torch.from_numpy(keep).to(x.dtype)
+        if not in_numpy:  # torch's take and put want int64 indices
+            labels = torch.from_numpy(labels).long()
+        if keep is not None:  # as a factor in x's dtype: a float64 mask would lift float32 arithmetic
+            keep = keep.astype(_NUMPY_FLOATS[x.dtype]) if in_numpy else torch.from_numpy(keep).to(x.dtype)
+        ctx.save_for_backward(x, weight)
+        ctx.labels, ctx.keep, ctx.options = labels, keep, options
         with np.errstate(all="ignore"):  # a NaN or infinity is reported below, as a ValueError
-            losses, state = engine.forward(*arrays, (margin,), lam)
+            losses, state = _engine_forward(x, weight, labels, margin, lam, in_numpy)
             if keep is not None:
                 losses = losses * keep
             total = np.add.reduce(losses) if in_numpy else losses.sum()
-            if not math.isfinite(total):  # NaN or infinity in x or weight (or an overflow, which the check lets pass)
+            # a NaN or infinity anywhere in x or weight makes the norms' sum non-finite, even where
+            # the exponent floor keeps the loss finite (a -inf in a class vector no row targets)
+            norms = state.x_norm.sum() + state.w_norms.sum()
+            if not (math.isfinite(total) and math.isfinite(norms)):  # (or an overflow, which the check lets pass)
                 _check_values(x, weight, target, *_torch_norms(x, weight), ignore_index)
-            ctx.state, ctx.keep, ctx.reduction, ctx.grads = state, keep, reduction, None
+            ctx.state, ctx.grads = state, None
             if reduction == "none":
                 return _as_tensor(losses)
             per_row = 1.0
@@ -380,17 +403,29 @@ class _FusedMarginCrossEntropy(torch.autograd.Function):
                 "margin_cross_entropy's fused engine (CPU problems) is differentiable once; for higher "
                 "derivatives use F.cross_entropy(margin_logits(...), target)"
             )
+        x, weight = ctx.saved_tensors  # autograd's checks: changed in place, or a second backward not retained
+        state, ctx.state = ctx.state, None
         if ctx.grads is not None:  # once only: autograd may keep these arrays as x.grad and add to them
             (grad_x, grad_weight), ctx.grads = ctx.grads, None
             scale = float(grad_loss)
             if scale != 1.0:
                 grad_x, grad_weight = grad_x * scale, grad_weight * scale
-        else:
-            if ctx.reduction == "none":
-                upstream = grad_loss if isinstance(ctx.state.x, torch.Tensor) else grad_loss.numpy()
+            return _as_tensor(grad_x), _as_tensor(grad_weight), None, None
+        margin, lam, _, reduction, _, in_numpy = ctx.options
+        with np.errstate(all="ignore"):
+            if state is None:  # a retained graph's next backward
+                state = _engine_forward(x, weight, ctx.labels, margin, lam, in_numpy)[1]
+            if reduction == "none":
+                upstream = grad_loss.numpy() if in_numpy else grad_loss
                 row_weights = upstream if ctx.keep is None else upstream * ctx.keep
-            else:  # a scalar loss's second backward (retain_graph=True)
+            else:
                 row_weights = float(grad_loss) * ctx.row_weights
-            with np.errstate(all="ignore"):
-                grad_x, grad_weight = engine.backward(ctx.state, row_weights)
+            grad_x, grad_weight = engine.backward(state, row_weights)
         return _as_tensor(grad_x), _as_tensor(grad_weight), None, None
+
+
+def _engine_forward(x, weight, labels, margin: Margin, lam: float, in_numpy: bool):
+    """lsoftmax.engine's forward of one head on x and weight's values, as numpy arrays or tensors."""
+    if in_numpy:
+        return engine.forward(x.detach().numpy(), weight.detach().numpy(), labels, (margin,), lam)
+    return engine.forward(x.detach(), weight.detach(), labels, (margin,), lam)

@@ -25,6 +25,7 @@ from lsoftmax.functional import (
     _check_inputs,
     _margin_cross_entropy,
     _margin_logits,
+    check_ignore_index,
     plain_logits,
 )
 from lsoftmax.margin import as_integer, check_margin
@@ -90,7 +91,7 @@ class MarginLinear(nn.Module):
         self.in_features = in_features
         self.num_classes = num_classes
         self.margin = as_margin(margin)
-        self.ignore_index = as_integer(ignore_index, "ignore_index", -(2**62))
+        self.ignore_index = check_ignore_index(ignore_index)
         self.lambda_schedule = lambda_schedule
         self.iteration = 0  # optimisation steps taken; the next training forward uses schedule(iteration + 1)
         self._collapse_warned = False

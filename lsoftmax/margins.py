@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from lsoftmax.margin import _detached, _is_torch, _namespace, as_integer, clamp, psi_and_slope
+from lsoftmax.margin import _is_torch, _namespace, as_integer, clamp, psi_and_slope
 
 __all__ = ["Margin", "LSoftmax", "SphereFace", "CosFace", "ArcFace", "CombinedMargin", "MEMBERS", "as_margin"]
 
@@ -49,7 +49,8 @@ def _check_real(name: str, value, low: float, high: float = math.inf, high_open:
 
 def _arc(cos_theta, m1: float, m2: float):
     """For t = cos(m1 theta + m2): the angle m1 theta + m2, t, and dt/dc = m1 sin(angle) / sin(theta),
-    with theta = arccos(c) (no autograd graph: the members hand dt/dc over as a value).
+    with theta = arccos(c). On a tensor that requires grad, autograd's dt/dc agrees with the
+    slope except at c = +-1, where arccos's derivative is infinite (the losses use the slope).
 
     sin(theta) is floored at sqrt(machine epsilon) of c's dtype. The gradient in x is
     slope * (a vector of length sin(theta)), finite in exact arithmetic; the floor keeps it
@@ -58,7 +59,7 @@ def _arc(cos_theta, m1: float, m2: float):
     of the operations of c cos(m) - sqrt(1 - c^2) sin(m) and its slope.
     """
     xp = _namespace(cos_theta)
-    theta = xp.arccos(_detached(cos_theta))
+    theta = xp.arccos(cos_theta)
     floor = _SINE_FLOORS.get(getattr(theta, "dtype", None))
     if floor is None:  # torch dtypes, float16
         floor = math.sqrt(xp.finfo(theta.dtype).eps)

@@ -3,7 +3,9 @@ arrays for small CPU problems, on tensors beyond) against the torch composition
 F.cross_entropy(margin_logits(...)), against pytorch-metric-learning, by finite differences, and on
 the inputs that break losses."""
 
+import gc
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -41,7 +43,8 @@ def engine_kind(loss) -> str | None:
     """What lsoftmax.engine ran on for this loss: "numpy" or "torch"; None for the composition."""
     if not type(loss.grad_fn).__name__.startswith("_FusedMarginCrossEntropy"):
         return None
-    return "torch" if isinstance(loss.grad_fn.state.x, torch.Tensor) else "numpy"
+    in_numpy = loss.grad_fn.options[-1]
+    return "numpy" if in_numpy else "torch"
 
 
 @pytest.fixture(params=["numpy", "torch"])
@@ -259,6 +262,66 @@ def test_bad_arguments_are_named():
         margin_cross_entropy(x, weight, target.float(), LSoftmax(m=2))
     with pytest.raises(ValueError, match=r"weight must have shape \(K, D\) with D = 5"):
         margin_cross_entropy(x, weight[:, :3], target, LSoftmax(m=2))
+    for bad in (1.5, True, None, "-100"):
+        with pytest.raises(ValueError, match="ignore_index must be an integer"):
+            margin_cross_entropy(x, weight, target, LSoftmax(m=2), ignore_index=bad)
+        with pytest.raises(ValueError, match="ignore_index must be an integer"):
+            margin_logits(x, weight, target, LSoftmax(m=2), ignore_index=bad)
+
+
+def test_integer_scalars_are_taken_as_ignore_index(kind):
+    """A 0-dim tensor once counted as one kept row ("mean" became a sum), silently."""
+    x, weight, target = random_problem(n=30, d=4, k=5, seed=20)
+    target[::4] = 0
+    member = CosFace(m=0.35, s=30.0)
+    expected = losses_and_grads(composed, x, weight, target, member, ignore_index=0)
+    for index in (torch.tensor(0), np.int64(0)):
+        fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, ignore_index=index)
+        assert_same(fused, expected, atol=1e-10)
+
+
+def test_int32_targets_work_where_the_loss_is_the_composition():
+    x, weight, target = random_problem(seed=19)
+    member = CosFace(m=0.35, s=30.0)
+    loss = margin_cross_entropy(x.bfloat16(), weight.bfloat16(), target.int(), member)  # bfloat16: the composition
+    assert engine_kind(loss) is None
+    torch.testing.assert_close(loss, margin_cross_entropy(x.bfloat16(), weight.bfloat16(), target, member))
+
+
+@pytest.mark.parametrize("changed", ["x", "weight"])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_an_in_place_change_before_backward_raises_as_autograd_does(kind, changed, reduction):
+    """The engine keeps x and weight's values; changed in place before the backward, they would
+    give a gradient of neither the old nor the new values (the composition raises)."""
+    x, weight, target = random_problem(seed=16)
+    features = x * 1.0
+    loss = margin_cross_entropy(features, weight, target, LSoftmax(m=2), reduction=reduction).sum()
+    with torch.no_grad():
+        (features if changed == "x" else weight).mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_a_loss_kept_after_backward_holds_no_engine_arrays(kind, reduction):
+    """A list of losses (a training log) must not keep each step's activations alive."""
+    x, weight, target = random_problem(seed=17)
+    loss = margin_cross_entropy(x * 1.0, weight, target, ArcFace(m=0.5, s=16.0), reduction=reduction).sum()
+    node = loss.grad_fn.next_functions[0][0]  # the fused loss's node, under .sum()
+    exp = weakref.ref(node.state.exp)
+    loss.backward()
+    gc.collect()
+    assert exp() is None
+
+
+def test_an_infinite_class_vector_that_no_row_targets_is_named(kind):
+    """Its logits fall below the exponent floor, so the loss itself stays finite."""
+    x, weight, target = random_problem(n=20, d=3, k=5, seed=18, requires_grad=False)
+    target %= 4  # class 4 is no row's target
+    x[:, 0] = x[:, 0].abs() + 0.1
+    weight[4, 0] = -math.inf
+    with pytest.raises(ValueError, match="weight must be finite"):
+        margin_cross_entropy(x, weight, target, LSoftmax(m=2))
 
 
 def test_large_problems_run_the_engine_on_tensors_with_the_same_result():

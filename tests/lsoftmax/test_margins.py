@@ -174,6 +174,19 @@ def test_numpy_and_torch_give_the_slow_target_and_its_slope(member, top):
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
+def test_autograd_through_a_tensor_target_gives_the_slope(member):
+    """t on a tensor that requires grad keeps its graph (a user exploring a member may
+    differentiate it); away from the breakpoints and c = +-1 its derivative is the slope."""
+    cosines = torch.linspace(-0.95, 0.95, 381, dtype=torch.float64, requires_grad=True)
+    target, slope = member.target_and_slope(cosines)
+    (derivative,) = torch.autograd.grad(target.sum(), cosines)
+    thetas = np.arccos(cosines.detach().numpy())
+    far = np.all(np.abs(thetas[:, None] - np.array([*member.breakpoints(), -9.0])[None, :]) > 1e-3, axis=1)
+    slope = torch.broadcast_to(torch.as_tensor(slope, dtype=torch.float64), cosines.shape).detach()
+    torch.testing.assert_close(derivative[far], slope[far], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 def test_lipschitz_bound_holds(member):
     thetas = np.linspace(0.0, math.pi, 200001)
     values = member.target(thetas)
