@@ -380,9 +380,9 @@ class _FusedMarginCrossEntropy(torch.autograd.Function):
             if keep is not None:
                 losses = losses * keep
             total = np.add.reduce(losses) if in_numpy else losses.sum()
-            # a NaN or infinity anywhere in x or weight makes the norms' sum non-finite, even where
-            # the exponent floor keeps the loss finite (a -inf in a class vector no row targets)
-            norms = state.x_norm.sum() + state.w_norms.sum()
+            # A NaN or infinity in x always reaches the loss; in weight it can hide below the exponent
+            # floor (a -inf in a class vector no row targets, unnormalised), but not from its norm.
+            norms = (np.add.reduce if in_numpy else torch.sum)(state.w_norms)
             if not (math.isfinite(total) and math.isfinite(norms)):  # (or an overflow, which the check lets pass)
                 _check_values(x, weight, target, *_torch_norms(x, weight), ignore_index)
             ctx.state, ctx.grads = state, None
