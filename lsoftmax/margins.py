@@ -47,16 +47,17 @@ def _check_real(name: str, value, low: float, high: float = math.inf, high_open:
     return number
 
 
-def _arc(cos_theta, m1: float, m2: float):
-    """For t = cos(m1 theta + m2): the angle m1 theta + m2, t, and dt/dc = m1 sin(angle) / sin(theta),
-    with theta = arccos(c). On a tensor that requires grad, autograd's dt/dc agrees with the
-    slope except at c = +-1, where arccos's derivative is infinite (the losses use the slope).
+def _arc(cos_theta, m1: float, m2: float, m3: float, past: float):
+    """t and dt/dc for t = cos(m1 theta + m2) - m3 up to where m1 theta + m2 reaches pi, and
+    t = c + past beyond (slope 1): ArcFace (m1 = 1, m3 = 0) and the combined margin.
 
-    sin(theta) is floored at sqrt(machine epsilon) of c's dtype. The gradient in x is
-    slope * (a vector of length sin(theta)), finite in exact arithmetic; the floor keeps it
-    finite (and accurate down to theta ~ 1e-8 rad in float64, 3e-4 in float32) at theta = 0
-    and pi, where t has a kink and any subgradient will do. Five ufuncs on the angle: a third
-    of the operations of c cos(m) - sqrt(1 - c^2) sin(m) and its slope.
+    theta = arccos(c); dt/dc = m1 sin(angle) / sin(theta). On a tensor that requires grad,
+    autograd's dt/dc agrees with the slope except at c = +-1, where arccos's derivative is
+    infinite (the losses use the slope). sin(theta) is floored at sqrt(machine epsilon) of c's
+    dtype: the gradient in x is slope * (a vector of length sin(theta)), finite in exact
+    arithmetic; the floor keeps it finite (and accurate down to theta ~ 1e-8 rad in float64,
+    3e-4 in float32) at theta = 0 and pi, where t has a kink and any subgradient will do. Five
+    ufuncs on the angle: a third of the operations of c cos(m) - sqrt(1 - c^2) sin(m) and its slope.
     """
     xp = _namespace(cos_theta)
     theta = xp.arccos(cos_theta)
@@ -64,8 +65,16 @@ def _arc(cos_theta, m1: float, m2: float):
     if floor is None:  # torch dtypes, float16
         floor = math.sqrt(xp.finfo(theta.dtype).eps)
     angle = theta + m2 if m1 == 1.0 else m1 * theta + m2
-    slope = xp.sin(angle) / clamp(xp.sin(theta), floor)
-    return angle, xp.cos(angle), slope if m1 == 1.0 else m1 * slope
+    slope, target = xp.sin(angle) / clamp(xp.sin(theta), floor), xp.cos(angle)
+    if m1 != 1.0:  # (ArcFace skips the two operations)
+        slope = m1 * slope
+    if m3:
+        target = target - m3
+    values = _numpy_values(angle)
+    if values is not None and values.max() <= math.pi:  # no row past the branch point
+        return target, slope
+    inside = angle <= math.pi
+    return xp.where(inside, target, cos_theta + past), xp.where(inside, slope, 1.0)
 
 
 _SINE_FLOORS = {np.dtype(t): math.sqrt(np.finfo(t).eps) for t in (np.float32, np.float64)}  # finfo costs a call
@@ -218,13 +227,7 @@ class ArcFace(Margin):
         return self.m == 0.0
 
     def target_and_slope(self, cos_theta):
-        angle, target, slope = _arc(cos_theta, 1.0, self.m)
-        values = _numpy_values(angle)
-        if values is not None and values.max() <= math.pi:  # every theta <= pi - m
-            return target, slope
-        inside = angle <= math.pi
-        xp = _namespace(cos_theta)
-        return xp.where(inside, target, cos_theta - self.m * math.sin(self.m)), xp.where(inside, slope, 1.0)
+        return _arc(cos_theta, 1.0, self.m, 0.0, -self.m * math.sin(self.m))
 
     def breakpoints(self) -> tuple[float, ...]:
         return (math.pi - self.m,) if self.m > 0 else ()
@@ -267,15 +270,8 @@ class CombinedMargin(Margin):
         return self.m1 == 1.0 and self.m2 == 0.0 and self.m3 == 0.0
 
     def target_and_slope(self, cos_theta):
-        angle, cosine, slope = _arc(cos_theta, self.m1, self.m2)
-        target = cosine - self.m3
-        values = _numpy_values(angle)
-        if values is not None and values.max() <= math.pi:  # every theta <= theta_c
-            return target, slope
-        inside = angle <= math.pi
         offset = -math.cos(self.turn) - 1.0 - self.m3 if self.turn < math.pi else 0.0
-        xp = _namespace(cos_theta)
-        return xp.where(inside, target, cos_theta + offset), xp.where(inside, slope, 1.0)
+        return _arc(cos_theta, self.m1, self.m2, self.m3, offset)
 
     def breakpoints(self) -> tuple[float, ...]:
         return (self.turn,) if self.turn < math.pi else ()
