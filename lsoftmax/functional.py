@@ -15,14 +15,13 @@ measures the cost).
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from lsoftmax import engine
-from lsoftmax.margin import check_margin
+from lsoftmax.margin import as_integer, check_margin
 from lsoftmax.margins import LSoftmax, Margin, as_margin
 
 IGNORE_INDEX = -100  # as torch.nn.functional.cross_entropy
@@ -64,13 +63,8 @@ def _check_inputs(x, weight, target, lam) -> float:
 
 def check_ignore_index(value) -> int:
     """ignore_index as a Python int (numpy and torch integer scalars accepted), else ValueError:
-    F.cross_entropy takes only an int, and a float or a tensor here once counted rows wrongly."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"ignore_index must be an integer, got {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise ValueError(f"ignore_index must be an integer, got {value!r}") from None
+    F.cross_entropy takes only an int, and a 0-dim tensor here once counted rows wrongly."""
+    return as_integer(value, "ignore_index", None)
 
 
 def check_lambda(lam) -> float:

@@ -15,26 +15,27 @@ import sys
 import numpy as np
 
 
-def as_integer(value, name: str, minimum: int, allow_float: bool = False) -> int:
-    """value as a Python int >= minimum: ints and numpy and torch integer scalars (and, with
-    allow_float, integer-valued floats) are accepted; anything else raises ValueError naming
-    the argument."""
+def as_integer(value, name: str, minimum: int | None, allow_float: bool = False) -> int:
+    """value as a Python int (>= minimum unless that is None): ints and numpy and torch integer
+    scalars (and, with allow_float, integer-valued floats) are accepted; anything else raises
+    ValueError naming the argument."""
+    wanted = f"{name} must be an integer" + ("" if minimum is None else f" >= {minimum}")
     if isinstance(value, (bool, np.bool_, str, bytes)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{wanted}, got {value!r}")
     try:
         number = operator.index(value)  # int, numpy integers, one-element integer tensors
     except TypeError:
         if not allow_float:
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}") from None
+            raise ValueError(f"{wanted}, got {value!r}") from None
         try:
             real = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}") from None
+            raise ValueError(f"{wanted}, got {value!r}") from None
         if not (math.isfinite(real) and real.is_integer()):
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}") from None
+            raise ValueError(f"{wanted}, got {value!r}") from None
         number = int(real)
-    if number < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{wanted}, got {value!r}")
     return number
 
 
