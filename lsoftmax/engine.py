@@ -57,6 +57,14 @@ def _ones(length: int, dtype) -> np.ndarray:
     return ones
 
 
+@functools.lru_cache(maxsize=16)
+def _arange(count: int) -> np.ndarray:
+    """np.arange(count), read-only and kept: a batch's row numbers, the same every step."""
+    numbers = np.arange(count)
+    numbers.flags.writeable = False
+    return numbers
+
+
 class _NumpyOps:
     """The few steps that numpy and torch spell differently, numpy's way. One of the two op
     classes is picked per call (`_ops`): a check per step would cost the numpy path 7 us."""
@@ -73,16 +81,16 @@ class _NumpyOps:
         return np.sqrt((rows * rows) @ _ones(rows.shape[-1], rows.dtype))
 
     @staticmethod
-    def inverse(norms):
-        """1 / norms, 0 where a norm is 0 (a zero row stays zero once normalised). One reduction
-        first: a masked divide costs three times a plain one, and zero rows are rare."""
-        if norms.size and norms.min() > 0:
-            return 1.0 / norms
-        return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    def inverse(norms, numerator=1.0):
+        """numerator / norms, 0 where a norm is 0 (a zero row stays zero once normalised). One
+        reduction first: a masked divide costs three times a plain one, and zero rows are rare."""
+        if norms.size and np.minimum.reduce(norms, axis=None) > 0:
+            return numerator / norms
+        return np.divide(numerator, norms, out=np.zeros_like(norms), where=norms > 0)
 
     @staticmethod
     def arange(count: int, like):
-        return np.arange(count)
+        return _arange(count)
 
     @staticmethod
     def columns(values, target):
@@ -140,8 +148,8 @@ class _TorchOps:
         return rows.norm(dim=-1)
 
     @staticmethod
-    def inverse(norms):
-        return (1.0 / norms).nan_to_num_(nan=0.0, posinf=0.0)
+    def inverse(norms, numerator=1.0):
+        return (numerator / norms).nan_to_num_(nan=0.0, posinf=0.0)
 
     @staticmethod
     def arange(count: int, like):
@@ -289,7 +297,7 @@ def forward(x, weight, target, margins: tuple[Margin, ...], lam: float = 0.0):
     a_norm, x_factor, scale = x_norm, None, None
     if first.normalises_feature:
         scale = first.scale if len(margins) == 1 else _per_stack(ops, [margin.scale for margin in margins], x)
-        x_factor = ops.inverse(x_norm) * scale
+        x_factor = ops.inverse(x_norm, scale)  # s / abs(x)
         logits *= x_factor[..., None, :]
         a_norm = x_norm * x_factor
     index = _target_index(ops, target, x.shape[0] if x.ndim == 3 else None, weight.shape[-2])
