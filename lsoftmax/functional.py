@@ -147,6 +147,12 @@ def _inverse(norms, numerator: float = 1.0):
     return (numerator / norms).nan_to_num_(nan=0.0, posinf=0.0)
 
 
+def _mm(left, right, dtype):
+    """left @ right in left's dtype, returned in dtype: under autocast the (N, K) side is float16 or
+    bfloat16 and the products run in it, as F.linear's would; otherwise every cast is a no-op."""
+    return torch.mm(left, right.to(left.dtype)).to(dtype)
+
+
 def _project(grad, unit_rows, factor):
     """factor * (grad - (grad . u) u) row by row: the backward of normalising a row to u / factor."""
     along = (grad * unit_rows).sum(dim=1, keepdim=True)
@@ -158,6 +164,11 @@ class _MarginLogits(torch.autograd.Function):
 
     a = s x / abs(x) is never formed: its logits are (x @ b.T) scaled per row, and its
     backward needs only grad . (a @ b.T) per row (an (N, K) product) besides the two matmuls.
+
+    Under autocast (torch.autocast, float16 or bfloat16) the three matrix products and the (N, K)
+    logits are in autocast's dtype, as a plain layer's would be, and the rest in x's: the target's
+    cosine is recomputed from x and b_y in x's dtype, since t (ArcFace's cos(theta + m) above
+    all) magnifies the rounding of a float16 cosine near theta = 0 many times.
     """
 
     @staticmethod
@@ -167,18 +178,23 @@ class _MarginLogits(torch.autograd.Function):
             w_factor = _inverse(w_norms)  # (K, 1)
             b, b_norms = weight * w_factor, w_norms * w_factor
         column = target.unsqueeze(1)  # (N, 1)
-        logits = x @ b.T  # (N, K)
+        logits = x @ b.T  # (N, K), in autocast's dtype when it is on
         a_norm, x_factor = x_norm, None
         if margin.normalises_feature:
             x_factor = _inverse(x_norm, margin.scale)  # (N, 1): s / abs(x), 0 for a zero x
             logits, a_norm = logits.mul_(x_factor), x_norm * x_factor
-        dot = logits.gather(1, column)  # (N, 1)
+        if logits.dtype == x.dtype:
+            dot = logits.gather(1, column)  # (N, 1)
+        else:  # autocast: the target entries again, in x's dtype (autocast would round linalg.vecdot too)
+            dot = (x * b[target]).sum(dim=1, keepdim=True)
+            if x_factor is not None:
+                dot = dot * x_factor
         target_logit, along_dot, along_a, along_b = _target_terms(dot, a_norm, b_norms[target], margin, lam)
         if keep is not None:  # rows whose target is ignore_index keep their plain logits and gradient
             target_logit = torch.where(keep, target_logit, dot)
             along_dot = torch.where(keep, along_dot, 1.0)
             along_a, along_b = along_a * keep, along_b * keep
-        logits.scatter_(1, column, target_logit)
+        logits.scatter_(1, column, target_logit.to(logits.dtype))
         ctx.margin = margin
         saved = (x, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor)
         if margin.normalises_feature:
@@ -192,24 +208,25 @@ class _MarginLogits(torch.autograd.Function):
         x, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor, *more = ctx.saved_tensors
         margin = ctx.margin
         column = target.unsqueeze(1)  # (N, 1)
-        grad_target = grad_logits.gather(1, column)  # (N, 1)
+        grad_target = grad_logits.gather(1, column).to(x.dtype)  # (N, 1)
         # Through dot: the plain backward with the target column rescaled.
-        grad_plain = grad_logits.scatter(1, column, grad_target * along_dot)  # (N, K)
+        grad_plain = grad_logits.scatter(1, column, (grad_target * along_dot).to(grad_logits.dtype))  # (N, K)
         grad_x = grad_weight = None
         if margin.normalises_feature:
             # a = f x, f = s / abs(x): grad_x = f (grad_a - (grad_a . a) a / s^2) with grad_a = G @ b, and
             # grad_a . a = sum_k G_k (a . b_k), the plain logits: the output with its target entry put back.
             output, moved = more
-            along = (grad_plain * output).sum(dim=1, keepdim=True).addcmul_(grad_plain.gather(1, column), moved)
+            along = (grad_plain * output).sum(dim=1, keepdim=True, dtype=x.dtype)
+            along.addcmul_(grad_plain.gather(1, column), moved)
             grad_plain = grad_plain.mul_(x_factor)  # G f: the gradient for x @ b.T
             if ctx.needs_input_grad[0]:
                 shrink = x_factor * x_factor * along / (margin.scale * margin.scale)
-                grad_x = torch.mm(grad_plain, b).addcmul_(x, shrink, value=-1.0)
+                grad_x = _mm(grad_plain, b, x.dtype).addcmul_(x, shrink, value=-1.0)
         elif ctx.needs_input_grad[0]:
             # Through S: dS/dx = abs(b_y) x / abs(x), the radial part of the target's gradient.
-            grad_x = torch.mm(grad_plain, b).addcmul_(x, _per_unit_norm(grad_target * along_a, a_norm))
+            grad_x = _mm(grad_plain, b, x.dtype).addcmul_(x, _per_unit_norm(grad_target * along_a, a_norm))
         if ctx.needs_input_grad[1]:
-            grad_weight = torch.mm(grad_plain.T, x)
+            grad_weight = _mm(grad_plain.T, x, x.dtype)
             if margin.normalises_weight:  # the radial part dS/db_y is projected away: not added
                 grad_weight = _project(grad_weight, b, w_factor)
             else:
