@@ -340,10 +340,17 @@ def backward(state: HeadState, row_weights):
     grad_target = grad.take(index) - row_weights  # (G, N): minus the one-hot part
     grad_at_target = grad_target * s.along_dot  # through a . b_y
     ops.put(grad, index, grad_at_target)
+    along_b = None  # (G, K) grad_b . b per class, for the projection of a normalised W
     if s.x_factor is not None:
         # a = f x, f = s / abs(x): grad_x = f (grad_a - (grad_a . a) a / s^2) with grad_a = G b, and
         # grad_a . a = sum_k G_k (a . b_k), the plain logits: the margin ones with the target's put back.
-        along = ops.sum(grad * s.logits, -2) + grad_at_target * s.moved
+        product = grad * s.logits
+        along = ops.sum(product, -2) + grad_at_target * s.moved
+        if s.w_factor is not None and s.x.shape[-2] < s.x.shape[-1]:
+            # grad_b . b_k = sum_n G_kn (a_n . b_k): the same products summed the other way, over
+            # N rows instead of D features (N < D: a face-recognition head, 128 rows of 512 features)
+            moved = _per_class_sums(ops, target, grad_at_target * s.moved, s.b.shape[-2])
+            along_b = ops.sum(product, -1) + moved
         grad *= s.x_factor[..., None, :]
         shrink = s.x_factor * s.x_factor * along / (s.scale * s.scale)
         grad_x = grad.swapaxes(-1, -2) @ s.b
@@ -356,8 +363,12 @@ def backward(state: HeadState, row_weights):
         ops.add_scaled_rows(grad_x, s.x, radial)
     grad_w = grad @ s.x  # (G, K, D)
     if s.w_factor is not None:  # the radial part dS/db_y is projected away: not added
-        along = ops.row_dots(grad_w, s.b)
-        grad_w = (grad_w - s.b * along[..., None]) * s.w_factor[..., None]
+        # in place: with K D in millions (a face-recognition head), each fresh (K, D) temporary
+        # costs more in page faults than its arithmetic
+        if along_b is None:
+            along_b = ops.row_dots(grad_w, s.b)
+        ops.add_scaled_rows(grad_w, s.b, -along_b)
+        grad_w *= s.w_factor[..., None]
     else:
         per_class = _per_class_sums(ops, target, grad_target * s.along_scale * s.a_norm, s.b.shape[-2])  # (G, K)
         grad_w += s.b * (per_class * ops.inverse(s.b_norms))[..., None]

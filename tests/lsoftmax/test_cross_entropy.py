@@ -59,8 +59,11 @@ def kind(request, monkeypatch):
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("lam", [0.0, 2.5])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_matches_the_torch_composition_in_float64(member, lam, reduction, kind):
-    x, weight, target = random_problem(n=50, d=6, k=7, seed=3)
+# (N, D, K): more rows than features, and fewer (the engine's two routes to a normalised W's projection)
+@pytest.mark.parametrize("shape", [(50, 6, 7), (8, 32, 12)], ids=["N>D", "N<D"])
+def test_matches_the_torch_composition_in_float64(member, lam, reduction, shape, kind):
+    n, d, k = shape
+    x, weight, target = random_problem(n=n, d=d, k=k, seed=3)
     fused = losses_and_grads(margin_cross_entropy, x, weight, target, member, lam, reduction=reduction)
     reference = losses_and_grads(composed, x, weight, target, member, lam, reduction=reduction)
     assert_same(fused, reference, atol=1e-10)
@@ -117,7 +120,7 @@ def test_every_row_ignored_is_what_cross_entropy_gives(reduction, kind):
 
 
 @pytest.mark.parametrize("member", PML_MEMBERS, ids=lambda member: member.describe())
-@pytest.mark.parametrize("d", [2, 3, 8, 64])
+@pytest.mark.parametrize("d", [2, 3, 8, 64, 128])  # 128: more features than rows
 def test_matches_pytorch_metric_learning(member, d, kind):
     """The fused loss is checked against independent code too, not only against the composition."""
     x, weight, target = random_problem(n=64, d=d, k=9, seed=10 + d)
