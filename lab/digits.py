@@ -385,11 +385,14 @@ class DigitsTrainer:
         return self.progress()
 
     def run(
-        self, on_progress: Callable[[Progress], None] | None = None, should_stop: Callable[[], bool] | None = None
+        self,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        report_seconds: float = 0.5,
     ) -> DigitsResult:
-        """Train to the end (or until should_stop() is true), reporting about twice a second."""
+        """Train to the end (or until should_stop() is true), reporting every `report_seconds` (at least one step)."""
         while not self.done and not (should_stop and should_stop()):
-            progress = self.advance(0.5)
+            progress = self.advance(report_seconds)
             if on_progress:
                 on_progress(progress)
         return self.result()

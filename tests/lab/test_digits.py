@@ -109,7 +109,8 @@ def test_progress_reports_and_stop_keeps_a_partial_result():
     settings = DigitsSettings(margins=(1, 2), epochs=3)
     trainer = DigitsTrainer(settings, load_digits_data(settings), device="cpu")
     reports = []
-    result = trainer.run(on_progress=reports.append, should_stop=lambda: len(reports) >= 1)
+    # report_seconds=0: one step per report, so the stop lands mid-run however fast the machine is
+    result = trainer.run(on_progress=reports.append, should_stop=lambda: len(reports) >= 1, report_seconds=0)
     assert len(reports) == 1 and 0 < reports[0].fraction < 1 and reports[0].seconds_left > 0
     assert result.stopped and 0 < result.steps < trainer.total_steps
     assert result.epochs_done == pytest.approx(result.steps / trainer.steps_per_epoch)
