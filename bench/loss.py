@@ -29,7 +29,8 @@ from threadpoolctl import threadpool_limits
 from lsoftmax import margin_cross_entropy, margin_logits
 from lsoftmax.margins import ArcFace, CombinedMargin, CosFace, LSoftmax, SphereFace
 
-SIZES = ((256, 2, 10), (4096, 128, 10), (4096, 512, 1000))  # (N, D, K)
+# (N, D, K): the goal's three sizes, and a face-recognition head (a batch of 128 with fewer rows than features)
+SIZES = ((256, 2, 10), (4096, 128, 10), (4096, 512, 1000), (128, 512, 10_000))
 CUDA_SIZES = ((4096, 512, 1000), (1024, 512, 100_000))  # the GPU goal's sizes: a wide head is where a GPU pays
 GOAL_VS_CE = 1.5  # ours may cost at most this many times plain cross-entropy
 MEMBERS = {
