@@ -153,10 +153,12 @@ def _mm(left, right, dtype):
     return torch.mm(left, right.to(left.dtype)).to(dtype)
 
 
-def _project(grad, unit_rows, factor):
-    """factor * (grad - (grad . u) u) row by row: the backward of normalising a row to u / factor."""
-    along = (grad * unit_rows).sum(dim=1, keepdim=True)
-    return grad.sub_(unit_rows * along).mul_(factor)
+def _project(grad, unit_rows, factor, along=None):
+    """factor * (grad - (grad . u) u) row by row: the backward of normalising a row to u / factor.
+    along, when given, is grad . u per row, worked out another way."""
+    if along is None:
+        along = (grad * unit_rows).sum(dim=1, keepdim=True)
+    return grad.addcmul_(unit_rows, along, value=-1.0).mul_(factor)
 
 
 class _MarginLogits(torch.autograd.Function):
@@ -196,8 +198,10 @@ class _MarginLogits(torch.autograd.Function):
             along_a, along_b = along_a * keep, along_b * keep
         logits.scatter_(1, column, target_logit.to(logits.dtype))
         ctx.margin = margin
+        # With fewer rows than features, W's normalisation needs only (N, K) products (see backward).
+        ctx.rows_project = margin.normalises_weight and x.shape[0] < x.shape[1]
         saved = (x, b, target, a_norm, b_norms, along_dot, along_a, along_b, x_factor, w_factor)
-        if margin.normalises_feature:
+        if margin.normalises_feature or ctx.rows_project:
             saved += (logits, dot - target_logit)  # the output, and how far its target entry moved from plain
         ctx.save_for_backward(*saved)
         return logits
@@ -211,13 +215,19 @@ class _MarginLogits(torch.autograd.Function):
         grad_target = grad_logits.gather(1, column).to(x.dtype)  # (N, 1)
         # Through dot: the plain backward with the target column rescaled.
         grad_plain = grad_logits.scatter(1, column, (grad_target * along_dot).to(grad_logits.dtype))  # (N, K)
-        grad_x = grad_weight = None
+        grad_x = grad_weight = along_rows = None
+        if more:  # G * the plain logits a . b_k: the output with its target entry put back
+            output, moved = more
+            weighted = grad_plain * output  # (N, K)
+            moved_target = grad_plain.gather(1, column) * moved  # (N, 1)
+            if ctx.rows_project and ctx.needs_input_grad[1]:
+                # grad_W_k . b_k = sum_n G_nk (a_n . b_k), an (N, K) sum, not a fresh (K, D) product
+                along_rows = weighted.sum(dim=0, dtype=x.dtype).unsqueeze(1)  # (K, 1)
+                along_rows.index_add_(0, target, moved_target.to(x.dtype))
         if margin.normalises_feature:
             # a = f x, f = s / abs(x): grad_x = f (grad_a - (grad_a . a) a / s^2) with grad_a = G @ b, and
-            # grad_a . a = sum_k G_k (a . b_k), the plain logits: the output with its target entry put back.
-            output, moved = more
-            along = (grad_plain * output).sum(dim=1, keepdim=True, dtype=x.dtype)
-            along.addcmul_(grad_plain.gather(1, column), moved)
+            # grad_a . a = sum_k G_k (a . b_k), the plain logits.
+            along = weighted.sum(dim=1, keepdim=True, dtype=x.dtype).add_(moved_target)
             grad_plain = grad_plain.mul_(x_factor)  # G f: the gradient for x @ b.T
             if ctx.needs_input_grad[0]:
                 shrink = x_factor * x_factor * along / (margin.scale * margin.scale)
@@ -228,7 +238,7 @@ class _MarginLogits(torch.autograd.Function):
         if ctx.needs_input_grad[1]:
             grad_weight = _mm(grad_plain.T, x, x.dtype)
             if margin.normalises_weight:  # the radial part dS/db_y is projected away: not added
-                grad_weight = _project(grad_weight, b, w_factor)
+                grad_weight = _project(grad_weight, b, w_factor, along_rows)
             else:
                 per_class = torch.zeros_like(b_norms).index_add_(0, target, grad_target * along_b)  # (K, 1)
                 grad_weight.addcmul_(b, _per_unit_norm(per_class, b_norms))

@@ -51,7 +51,7 @@ PML_MEMBERS += [CosFace(m=0.2, s=64.0), ArcFace(m=0.5, s=64.0), ArcFace(m=0.3, s
 
 
 @pytest.mark.parametrize("member", PML_MEMBERS, ids=lambda member: member.describe())
-@pytest.mark.parametrize("d", [2, 3, 8, 64])
+@pytest.mark.parametrize("d", [2, 3, 8, 64, 128])  # 128: more features than rows
 def test_loss_and_gradients_match_pytorch_metric_learning(member, d):
     """Same loss and gradients to 1e-10 in float64; PML stores W as (D, K), so it gets ours transposed."""
     x, weight, target = random_problem(n=64, d=d, k=9, seed=d)
@@ -201,8 +201,9 @@ def test_lipschitz_bound_holds(member):
 
 @pytest.mark.parametrize("member", MEMBERS, ids=IDS)
 @pytest.mark.parametrize("lam", [0.0, 1.5])
-def test_gradcheck_float64(member, lam):
-    x, weight, target = random_problem(n=6, d=3, k=4, seed=11)
+@pytest.mark.parametrize("n, d", [(6, 3), (3, 7)], ids=["N>D", "N<D"])
+def test_gradcheck_float64(member, lam, n, d):
+    x, weight, target = random_problem(n=n, d=d, k=4, seed=11)
     assert torch.autograd.gradcheck(lambda x, w: margin_logits(x, w, target, member, lam), (x, weight))
 
 
