@@ -3,8 +3,11 @@ arguments, shape errors, ignore_index, the collapse warning, torch.compile(fullg
 and DistributedDataParallel with the gloo backend in two processes."""
 
 import os
-import time
+import signal
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,18 +212,32 @@ def _ddp_worker(rank: int, world: int, folder: str) -> None:
 
 
 DDP_TIMEOUT_S = 120
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run_ddp_workers(folder: str) -> None:
+    """Both ranks, forked from a fresh interpreter (python -m tests.lsoftmax.test_margin_linear FOLDER)."""
+    mp.start_processes(_ddp_worker, args=(2, folder), nprocs=2, join=True, start_method="fork")
 
 
 def test_distributed_data_parallel_ranks_agree(tmp_path):
-    # fork: a spawned interpreter would spend half a minute re-importing torch on two busy cores
-    workers = mp.start_processes(_ddp_worker, args=(2, str(tmp_path)), nprocs=2, join=False, start_method="fork")
-    deadline = time.monotonic() + DDP_TIMEOUT_S
-    while not workers.join(timeout=1.0):  # raises if a worker failed
-        if time.monotonic() > deadline:
-            for process in workers.processes:
-                process.kill()
-            pytest.fail(f"the two DDP workers did not finish within {DDP_TIMEOUT_S} s (alone they take about 4 s)")
+    # The workers fork from a fresh interpreter of their own: forked from pytest's process, which by
+    # then holds thread pools and locks from hundreds of tests, a worker hung in two full runs here.
+    # A spawned worker would spend half a minute re-importing torch on two busy cores.
+    command = [sys.executable, "-m", "tests.lsoftmax.test_margin_linear", str(tmp_path)]
+    runner = subprocess.Popen(command, cwd=REPO, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    try:
+        _, errors = runner.communicate(timeout=DDP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(runner.pid, signal.SIGKILL)  # the runner and both forked workers
+        runner.communicate()
+        pytest.fail(f"the two DDP workers did not finish within {DDP_TIMEOUT_S} s (alone they take about 4 s)")
+    assert runner.returncode == 0, errors[-3000:]
     (weight0, iteration0, lam0), (weight1, iteration1, lam1) = (torch.load(tmp_path / f"{r}.pt") for r in (0, 1))
     assert iteration0 == iteration1 == 5 and lam0 == lam1 == pytest.approx(5.0 / (1 + 0.5 * 6))
     torch.testing.assert_close(weight0, weight1, rtol=0, atol=0)
     assert torch.isfinite(weight0).all()
+
+
+if __name__ == "__main__":
+    _run_ddp_workers(sys.argv[1])
