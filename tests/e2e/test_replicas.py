@@ -44,6 +44,14 @@ def lost_notice(page):
 
 def open_and_play(context, url):
     page = context.new_page()
+    # Streamlit's own warnings and errors in the browser (why a page lost its websocket), for failures
+    problems = page.console_problems = []
+
+    def keep_problem(message):
+        if message.type in ("error", "warning"):
+            problems.append(message.text)
+
+    page.on("console", keep_problem)
     page.goto(f"{url}/train{QUERY}")
     wait_ready(page, timeout=90_000)
     page.get_by_role("button", name="Play").click()
@@ -123,6 +131,6 @@ def test_sessions_spread_stick_and_survive_a_dead_replica(browser):
         while (active := running.active_sessions(1)) != SESSIONS and time.monotonic() < deadline:
             time.sleep(0.5)
         states = [page.evaluate("() => window.__states") for page in pages]
-        assert active == SESSIONS, (active, states)
+        assert active == SESSIONS, (active, states, [page.console_problems[-5:] for page in pages])
         for context in contexts:
             context.close()
